@@ -1,0 +1,415 @@
+"""A realistic book of a wedding supplier's clients and their behaviour, for the demo.
+
+Each client follows a persona (champion, steady, drifting, overwhelmed,
+unhappy, ghosting, turnaround) whose behaviour can change on a "turn" day.
+Behaviour is a set of rates (logins a day, reply probability, task discipline,
+ratings...) and events are drawn from it. All randomness is drawn up front
+from the seed and only then shaped by the behaviour, so changing behaviour
+after a day (a turnaround client recovering after an intervention) leaves
+every event before that day exactly as it was.
+
+Nothing here is a score: the scores, risk levels, interventions and alerts of
+the demo are computed from these events by the real engine and rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from scoring.events import EventFrames
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    logins_per_day: float
+    interactions_per_day: float
+    reply_probability: float
+    reply_hours: float  # median reply time when the client answers
+    task_done_probability: float
+    task_delay_days: float  # mean days between due date and completion (negative = early)
+    feedback_per_day: float
+    rating: float  # mean rating 1-5
+    sentiment: float  # mean sentiment -1..1
+    tickets_per_day: float
+    resolution_rating: float
+
+    def blend(self, other: Behaviour, weight: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-day values moving from self (weight 0) to other (weight 1)."""
+        return {
+            f.name: getattr(self, f.name) * (1 - weight) + getattr(other, f.name) * weight
+            for f in fields(self)
+        }
+
+
+ENGAGED = Behaviour(0.55, 0.55, 0.85, 3.0, 0.97, -2.0, 0.06, 4.7, 0.65, 0.008, 4.6)
+STEADY = Behaviour(0.32, 0.3, 0.7, 10.0, 0.9, 0.0, 0.04, 4.1, 0.3, 0.015, 4.1)
+FADING = Behaviour(0.05, 0.04, 0.35, 45.0, 0.7, 6.0, 0.02, 3.4, 0.0, 0.02, 3.5)
+SWAMPED = Behaviour(0.25, 0.2, 0.5, 30.0, 0.35, 14.0, 0.03, 3.2, -0.2, 0.05, 3.2)
+DISPLEASED = Behaviour(0.22, 0.25, 0.55, 20.0, 0.8, 3.0, 0.09, 1.7, -0.6, 0.1, 1.8)
+SILENT = Behaviour(0.01, 0.01, 0.05, 90.0, 0.15, 20.0, 0.004, 3.0, -0.2, 0.004, 3.0)
+MAX_RATES = {
+    name: max(getattr(b, name) for b in (ENGAGED, STEADY, FADING, SWAMPED, DISPLEASED, SILENT))
+    for name in ("logins_per_day", "interactions_per_day", "feedback_per_day", "tickets_per_day")
+}
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    share: float
+    before: Behaviour
+    after: Behaviour
+    churn_probability: float  # chance of churning some weeks after the turn
+
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona("champion", 0.20, ENGAGED, ENGAGED, 0.0),
+    Persona("steady", 0.28, STEADY, STEADY, 0.0),
+    Persona("drifting", 0.12, STEADY, FADING, 0.3),
+    Persona("overwhelmed", 0.10, STEADY, SWAMPED, 0.1),
+    Persona("unhappy", 0.08, STEADY, DISPLEASED, 0.35),
+    Persona("ghosting", 0.09, STEADY, SILENT, 0.45),
+    Persona("turnaround", 0.13, STEADY, FADING, 0.0),
+)
+PERSONA_BY_NAME = {p.name: p for p in PERSONAS}
+TURN_RAMP_DAYS = 21
+RECOVERY_RAMP_DAYS = 10
+
+FIRST_NAMES = (
+    "Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Willow Florence Emily "
+    "Ella Poppy Evie Elsie Charlotte Evelyn Sienna Harper Daisy Ruby Alice Sophie Phoebe Matilda "
+    "Imogen Noah Oliver George Arthur Muhammad Leo Harry Oscar Archie Henry Theodore Freddie Jack "
+    "Charlie Theo Alfie Jacob Thomas Finley Arlo William Lucas Roman Tommy Isaac Teddy Alexander "
+    "Luca Edward James Joshua Albie Elijah Max Mohammed Reuben Mason Sebastian Rory Jude Louie "
+    "Benjamin Ethan Adam Hugo Joseph Reggie Ronnie Louis Frankie Hudson Samuel Priya Aisha Zara "
+    "Hannah Chloe Megan Laura Rachel Amir Ravi Kwame Tariq Niamh Siobhan Cerys Rhys Callum Euan"
+).split()
+SURNAMES = (
+    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Robinson Wright Thompson Evans "
+    "Walker White Roberts Green Hall Thomas Clarke Jackson Wood Harris Edwards Turner Martin Cooper "
+    "Hill Ward Hughes Moore Clark King Harrison Lewis Baker Lee Allen Morris Khan Scott Watson "
+    "Davis Parker James Bennett Young Phillips Richardson Mitchell Bailey Carter Cook Singh Shaw "
+    "Bell Collins Morgan Kelly Begum Miller Cox Marshall Simpson Anderson Ellis Adams Wilkinson "
+    "Foster Chapman Powell Webb Rogers Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer "
+    "Holmes Mills Barnes Knight Lloyd Butler Russell Barker Fisher Stevens Jenkins Murphy Dixon"
+).split()
+VENUES = (
+    "Babington House, Somerset", "Hedsor House, Buckinghamshire", "Kew Gardens, London",
+    "Ashridge House, Hertfordshire", "Gosfield Hall, Essex", "Chewton Glen, Hampshire",
+    "Cripps Barn, Cotswolds", "Pembroke Lodge, Richmond", "Aynhoe Park, Oxfordshire",
+    "Elmore Court, Gloucestershire", "Tithe Barn, Petersfield", "Iscoyd Park, Shropshire",
+    "Sheldon Manor, Wiltshire", "Bawdon Lodge Farm, Leicestershire", "Hampton Manor, Solihull",
+    "Middleton Lodge, North Yorkshire", "Wasing Park, Berkshire", "Dewsall Court, Herefordshire",
+    "The Asylum, Peckham", "Trevenna Barns, Cornwall", "Kinloch Castle, Isle of Rum",
+    "Dalhousie Castle, Midlothian", "Fforest, Pembrokeshire", "Kimpton Clocktower, Manchester",
+    "The Shankly Hotel, Liverpool", "Botleys Mansion, Surrey", "Rudding Park, Harrogate",
+    "Osea Island, Essex", "Hengrave Hall, Suffolk", "Kentwell Hall, Suffolk",
+)
+PACKAGES = (  # name, share, lowest and highest contract value in pounds
+    ("Essentials", 0.35, 1_800, 2_800),
+    ("Signature", 0.45, 3_400, 5_200),
+    ("Luxury", 0.20, 6_500, 9_800),
+)
+CHANNELS = ("email", "phone", "whatsapp", "video call", "meeting")
+TASK_PLAN = (  # (days before the wedding it is due, kind, title)
+    (360, "milestone", "Booking deposit paid"),
+    (340, "task", "Share mood board and colour palette"),
+    (320, "task", "Confirm ceremony and reception venues"),
+    (300, "milestone", "Planning contract signed"),
+    (280, "task", "Choose photographer shortlist"),
+    (260, "task", "Send save-the-date guest list"),
+    (240, "task", "Book menu tasting"),
+    (220, "task", "Approve stationery design"),
+    (200, "milestone", "Menu tasting attended"),
+    (185, "task", "Confirm florist brief"),
+    (170, "task", "Choose entertainment"),
+    (155, "task", "Approve décor moodboard"),
+    (140, "milestone", "Second instalment paid"),
+    (125, "task", "Confirm accommodation block"),
+    (110, "task", "Send invitations"),
+    (95, "task", "Confirm cake design"),
+    (85, "task", "Agree transport plan"),
+    (75, "milestone", "Guest list finalised"),
+    (65, "task", "Return dietary requirements"),
+    (55, "task", "Approve running order"),
+    (45, "task", "Confirm supplier timings"),
+    (38, "task", "Send table plan"),
+    (30, "milestone", "Final numbers confirmed"),
+    (24, "task", "Approve ceremony music"),
+    (18, "task", "Confirm speeches order"),
+    (14, "milestone", "Final payment made"),
+    (10, "task", "Sign off final details pack"),
+    (6, "task", "Hand over personal items list"),
+    (3, "task", "Confirm wet-weather plan"),
+)
+COMMENTS = {
+    5: ("Absolutely brilliant, thank you!", "Everything feels under control, we love it.", "So helpful and quick to reply."),
+    4: ("Really good so far.", "Happy with the progress.", "Lovely ideas from the team."),
+    3: ("Fine, a bit slow to hear back.", "Okay, some things are unclear.", "Would like more updates."),
+    2: ("Feeling a bit lost with the timeline.", "Replies take too long.", "Not what we expected."),
+    1: ("Very disappointed so far.", "We are thinking about other options.", "Nobody got back to us."),
+}
+
+
+@dataclass
+class DemoBook:
+    """The demo's team, clients (with their persona) and events."""
+
+    team: pd.DataFrame
+    clients: pd.DataFrame
+    events: EventFrames
+    titles: pd.Series  # task titles, aligned with events.tasks
+    channels: pd.Series
+    comments: pd.Series
+
+
+TEAM = (  # email, name, role, speed (how soon they act; smaller is faster)
+    ("alex.morgan@example.com", "Alex Morgan", "admin", 1.0),
+    ("priya.shah@example.com", "Priya Shah", "manager", 0.6),
+    ("tom.ellis@example.com", "Tom Ellis", "manager", 1.0),
+    ("hannah.clarke@example.com", "Hannah Clarke", "manager", 1.4),
+    ("daniel.reid@example.com", "Daniel Reid", "manager", 2.4),
+    ("meeting.room@example.com", "Meeting Room Screen", "viewer", 0.0),
+)
+
+
+class BookPlan:
+    """The random draws behind a book, made once per seed; :meth:`book` shapes them."""
+
+    def __init__(self, n_clients: int, today: dt.date, seed: int) -> None:
+        self.n = n_clients
+        self.today = today
+        self.now = pd.Timestamp(today, tz="UTC") + pd.Timedelta(hours=9)
+        rng = np.random.default_rng(seed)
+        self.rng_seed = seed
+        n = n_clients
+        today_ts = pd.Timestamp(today, tz="UTC")
+        shares = np.array([p.share for p in PERSONAS])
+        self.persona = rng.choice([p.name for p in PERSONAS], n, p=shares / shares.sum())
+        wedding_offset = rng.integers(-60, 540, n)
+        self.wedding = np.array([today + dt.timedelta(days=int(x)) for x in wedding_offset])
+        lead = rng.integers(150, 480, n)
+        created_offset = np.minimum(wedding_offset - lead, -rng.integers(1, 30, n))
+        created_offset = np.maximum(created_offset, -420)
+        # A handful of brand-new clients still onboarding.
+        newest = rng.random(n) < 0.04
+        created_offset[newest] = -rng.integers(1, 13, newest.sum())
+        self.created = today_ts + pd.to_timedelta(created_offset, unit="D") + pd.to_timedelta(
+            rng.integers(8 * 3600, 19 * 3600, n), unit="s"
+        )
+        created_day = created_offset.astype(float)
+        self.turn = np.floor(
+            np.maximum(created_day + 21, -150) + rng.random(n) * np.maximum(0, -5 - np.maximum(created_day + 21, -150))
+        )
+        churns = np.array([PERSONA_BY_NAME[p].churn_probability for p in self.persona]) > rng.random(n)
+        churn_offset = self.turn + rng.integers(25, 75, n)
+        self.churn = np.where(churns & (churn_offset < 0), churn_offset, np.nan)
+        self.first = [rng.choice(FIRST_NAMES, 2, replace=False) for _ in range(n)]
+        self.last = [rng.choice(SURNAMES, 2) for _ in range(n)]
+        self.venue = rng.choice(VENUES, n)
+        package_shares = np.array([p[1] for p in PACKAGES])
+        self.package = rng.choice(len(PACKAGES), n, p=package_shares)
+        self.value_u = rng.random(n)
+        self.owned = rng.random(n) < 0.8
+        self.owner_u = rng.integers(0, 5, n)  # admin and the four managers own clients
+        self.id_bytes = rng.bytes(16 * n)
+        # Candidate events at the highest rate any behaviour has; thinned later.
+        self.draws = {name: self._candidates(rng, rate) for name, rate in MAX_RATES.items()}
+        self.task_u = rng.random((n, len(TASK_PLAN)))
+        self.task_z = rng.standard_normal((n, len(TASK_PLAN)))
+        self.task_hour = rng.integers(7 * 3600, 23 * 3600, (n, len(TASK_PLAN)))
+
+    def _candidates(self, rng: np.random.Generator, rate: float) -> pd.DataFrame:
+        start = (self.created - pd.Timestamp(self.today, tz="UTC")).days.to_numpy()
+        span = np.maximum(0, -start) + 1
+        counts = rng.poisson(rate * span)
+        client = np.repeat(np.arange(self.n), counts)
+        k = len(client)
+        day = np.repeat(start, counts) + np.floor(rng.random(k) * np.repeat(span, counts))
+        return pd.DataFrame(
+            {
+                "client": client,
+                "day": day,  # days relative to today (0 = today, negative = past)
+                "second": rng.integers(7 * 3600, 23 * 3600, k),
+                "accept": rng.random(k),
+                "u": rng.random(k),
+                "z": rng.standard_normal(k),
+                "z2": rng.standard_normal(k),
+                "pick": rng.integers(0, 1_000_000, k),
+            }
+        )
+
+    def book(self, recovery: dict[int, int] | None = None) -> DemoBook:
+        """The clients and events; ``recovery`` maps client positions to the day (relative
+        to today) from which a turnaround client recovers."""
+        recovery = recovery or {}
+        today_ts = pd.Timestamp(self.today, tz="UTC")
+        ids = [
+            f"{b[0:4].hex()}-{b[4:6].hex()}-4{b[6:8].hex()[1:]}-a{b[8:10].hex()[1:]}-{b[10:16].hex()}"
+            for b in (self.id_bytes[i * 16 : (i + 1) * 16] for i in range(self.n))
+        ]
+        wedding_ts = pd.to_datetime(self.wedding).tz_localize("UTC")
+        completed = (wedding_ts + pd.Timedelta(hours=23, minutes=59, seconds=59)).where(
+            pd.Series(self.wedding < self.today).to_numpy()
+        )
+        churned = today_ts + pd.to_timedelta(self.churn, unit="D") + pd.Timedelta(hours=11)
+        churned_before_wedding = ~churned.isna() & (churned < wedding_ts)
+        churned = churned.where(churned_before_wedding)
+        completed = completed.where(~churned_before_wedding)
+        status = np.where(~churned.isna(), "churned", np.where(~completed.isna(), "completed", "active"))
+        names = [f"{f[0]} {s[0]} & {f[1]} {s[1]}" for f, s in zip(self.first, self.last, strict=True)]
+        partners = [f"{f[0]} {s[0]}, {f[1]} {s[1]}" for f, s in zip(self.first, self.last, strict=True)]
+        emails = [f"{f[0].lower()}.{s[0].lower()}{i % 97}@example.com" for i, (f, s) in enumerate(zip(self.first, self.last, strict=True))]
+        pkg = [PACKAGES[i] for i in self.package]
+        value = [int(round((lo + u * (hi - lo)) / 50) * 50 * 100) for (_, _, lo, hi), u in zip(pkg, self.value_u, strict=True)]
+        team_ids = np.arange(1, 6)
+        clients = pd.DataFrame(
+            {
+                "client_id": ids,
+                "name": names,
+                "email": emails,
+                "partner_names": partners,
+                "wedding_date": self.wedding,
+                "venue": self.venue,
+                "package": [p[0] for p in pkg],
+                "contract_value": value,
+                "status": status,
+                "owner_index": np.where(self.owned, team_ids[self.owner_u], 0),
+                "created_at": self.created,
+                "churned_at": churned,
+                "completed_at": completed,
+                "persona": self.persona,
+            }
+        )
+        end_day = np.minimum(
+            0,
+            np.nanmin(
+                np.vstack([
+                    np.where(churned.isna(), np.inf, (churned - today_ts).days.to_numpy(dtype=float, na_value=np.inf)),
+                    np.where(completed.isna(), np.inf, (completed - today_ts).days.to_numpy(dtype=float, na_value=np.inf)),
+                ]),
+                axis=0,
+            ),
+        )
+        recovery_day = np.full(self.n, np.inf)
+        for position, day in recovery.items():
+            recovery_day[position] = day
+        events, titles, channels, comments = self._events(ids, end_day, recovery_day)
+        team = pd.DataFrame(TEAM, columns=["email", "name", "role", "speed"])
+        return DemoBook(team, clients, events, titles, channels, comments)
+
+    def behaviour(self, client: np.ndarray, day: np.ndarray, recovery_day: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-event behaviour values for clients on days (relative to today)."""
+        out: dict[str, np.ndarray] = {f.name: np.empty(len(client)) for f in fields(Behaviour)}
+        for persona in PERSONAS:
+            mine = self.persona[client] == persona.name
+            if not mine.any():
+                continue
+            c, d = client[mine], day[mine]
+            weight = np.clip((d - self.turn[c]) / TURN_RAMP_DAYS, 0, 1)
+            values = persona.before.blend(persona.after, weight)
+            if persona.name == "turnaround":
+                back = np.clip((d - recovery_day[c]) / RECOVERY_RAMP_DAYS, 0, 1)
+                recovered = ENGAGED.blend(ENGAGED, back)
+                values = {k: v * (1 - back) + recovered[k] * back for k, v in values.items()}
+            for name, v in values.items():
+                out[name][mine] = v
+        return out
+
+    def _events(self, ids, end_day, recovery_day):
+        today_ts = pd.Timestamp(self.today, tz="UTC")
+        ids = np.array(ids, dtype=object)
+
+        def thin(name: str) -> pd.DataFrame:
+            """Candidate events of one kind kept at the client's rate on their day."""
+            cand = self.draws[name]
+            cand = cand[cand["day"].to_numpy() <= end_day[cand["client"].to_numpy()]]
+            b = self.behaviour(cand["client"].to_numpy(), cand["day"].to_numpy(), recovery_day)
+            cand = cand[cand["accept"].to_numpy() < b[name] / MAX_RATES[name]]
+            ts = today_ts + pd.to_timedelta(cand["day"].to_numpy(), unit="D") + pd.to_timedelta(
+                cand["second"].to_numpy(), unit="s"
+            )
+            cand = cand.assign(ts=ts, client_id=ids[cand["client"].to_numpy()])
+            return cand[cand["ts"] <= self.now].reset_index(drop=True)
+
+        logins = thin("logins_per_day")
+        inter = thin("interactions_per_day")
+        ib = self.behaviour(inter["client"].to_numpy(), inter["day"].to_numpy(), recovery_day)
+        replied = inter["u"].to_numpy() < ib["reply_probability"]
+        hours = np.round(ib["reply_hours"] * np.exp(0.6 * inter["z"].to_numpy()), 1)
+        answered_at = inter["ts"] + pd.to_timedelta(np.nan_to_num(hours), unit="h")
+        response = np.where(replied & (answered_at <= self.now).to_numpy(), hours, np.nan)
+        channels = pd.Series(np.array(CHANNELS)[inter["pick"].to_numpy() % len(CHANNELS)])
+
+        fb = thin("feedback_per_day")
+        fbb = self.behaviour(fb["client"].to_numpy(), fb["day"].to_numpy(), recovery_day)
+        rating = np.clip(np.round(fbb["rating"] + 0.8 * fb["z"].to_numpy()), 1, 5)
+        sentiment = np.round(np.clip(fbb["sentiment"] + 0.3 * fb["z2"].to_numpy(), -1, 1), 2)
+        comments = pd.Series(
+            [COMMENTS[int(r)][p % 3] if p % 2 == 0 else None for r, p in zip(rating, fb["pick"].to_numpy(), strict=True)],
+            dtype=object,
+        )
+
+        tk = thin("tickets_per_day")
+        tkb = self.behaviour(tk["client"].to_numpy(), tk["day"].to_numpy(), recovery_day)
+        resolve_hours = np.exp(3.0 + 0.9 * tk["z"].to_numpy())  # median about 20 hours
+        resolved_at = tk["ts"] + pd.to_timedelta(resolve_hours, unit="h")
+        resolved = (resolved_at <= self.now).to_numpy()
+        resolution = np.where(
+            resolved & (tk["u"].to_numpy() < 0.8),
+            np.clip(np.round(tkb["resolution_rating"] + 0.7 * tk["z2"].to_numpy()), 1, 5),
+            np.nan,
+        )
+
+        tasks, titles = self._tasks(ids, end_day, recovery_day)
+        events = EventFrames(
+            logins=logins[["client_id", "ts"]].reset_index(drop=True),
+            interactions=pd.DataFrame({"client_id": inter["client_id"], "ts": inter["ts"], "response_hours": response}),
+            tasks=tasks,
+            feedback=pd.DataFrame({"client_id": fb["client_id"], "ts": fb["ts"], "rating": rating, "sentiment": sentiment}),
+            tickets=pd.DataFrame(
+                {
+                    "client_id": tk["client_id"],
+                    "opened_at": tk["ts"],
+                    "resolved_at": resolved_at.where(resolved),
+                    "resolution_rating": resolution,
+                }
+            ),
+        )
+        return events, titles, channels, comments
+
+    def _tasks(self, ids, end_day, recovery_day) -> tuple[pd.DataFrame, pd.Series]:
+        today_ts = pd.Timestamp(self.today, tz="UTC")
+        plan_days = np.array([p[0] for p in TASK_PLAN])
+        wedding_day = np.array([(w - self.today).days for w in self.wedding])
+        created_day = (self.created - today_ts).days.to_numpy()
+        due = wedding_day[:, None] - plan_days[None, :]  # relative to today
+        planned = due > created_day[:, None] + 3  # tasks set up after the client joined
+        client, step = np.nonzero(planned)
+        due_day = due[client, step]
+        b = self.behaviour(client, due_day.astype(float), recovery_day)
+        done = self.task_u[client, step] < b["task_done_probability"]
+        delay = np.round(b["task_delay_days"] + 3 * self.task_z[client, step])
+        done_day = np.maximum(due_day + delay, created_day[client] + 1)
+        completed_at = today_ts + pd.to_timedelta(done_day, unit="D") + pd.to_timedelta(
+            self.task_hour[client, step], unit="s"
+        )
+        finished = done & (done_day <= end_day[client]) & np.asarray(completed_at <= self.now)
+        tasks = pd.DataFrame(
+            {
+                "client_id": np.asarray(ids, dtype=object)[client],
+                "kind": [TASK_PLAN[s][1] for s in step],
+                "due_date": pd.to_datetime(
+                    [self.today + dt.timedelta(days=int(d)) for d in due_day]
+                ),
+                "completed_at": pd.Series(completed_at).where(finished),
+            }
+        )
+        titles = pd.Series([TASK_PLAN[s][2] for s in step], dtype=object)
+        return tasks, titles
