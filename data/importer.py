@@ -1,0 +1,499 @@
+"""CSV import of clients and events (DESIGN 4a): every row or none.
+
+A file is UTF-8 (a byte-order mark is allowed) with a header row. Header
+names are matched without surrounding spaces and case; a required column
+missing from the header, an unknown column or a repeated one rejects the
+file. Optional columns may be left out of the header: for events they are
+empty, for clients they keep the values stored (or the defaults of a new
+client). Cells are trimmed; an empty cell is no value; rows whose cells are
+all empty are skipped.
+
+Every bad cell is reported as ``FILE:LINE: column: what is wrong`` (the
+header is line 1) and nothing is written. Importing the same file again
+changes nothing: clients are upserted by id, and events equal on all their
+columns to one stored (or earlier in the file) are skipped.
+
+Defaults for clients: ``status`` active; ``created_at`` the time of import
+(or the stored value); a churned client without ``churned_at`` churned at
+the time of import (or keeps the stored time); a completed client stopped
+being scored at 23:59:59 UTC of its wedding day (or the time of import when
+it has no wedding date).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import CLIENT_ID_LENGTH, User
+from data.repositories.clients import clients_frame, existing_client_ids, upsert_clients
+from data.repositories.events import ALL_COLUMNS, event_rows, insert_events
+from scoring.columns import (
+    CHURNED_AT,
+    CLIENT_ID,
+    COMPLETED_AT,
+    CREATED_AT,
+    OPENED_AT,
+    OWNER_ID,
+    RESOLUTION_RATING,
+    RESOLVED_AT,
+    STATUS,
+    WEDDING_DATE,
+)
+from scoring.enums import ClientStatus, TaskKind
+
+MAX_REPORTED = 50
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+DATE_DTYPE = "datetime64[us]"
+OWNER_EMAIL = "owner_email"
+
+# A parser turns a column of trimmed cells into (values, problems): one problem text per bad cell, else NA.
+Parser = Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file: its header name, its parser and whether a value is required."""
+
+    name: str
+    parse: Parser
+    required: bool = False
+
+
+class CsvImportError(Exception):
+    """The file was rejected; ``problems`` lists every ``FILE:LINE: column: what is wrong``."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        count = len(problems)
+        super().__init__(f"{source}: {count} problem{'s' if count != 1 else ''}; nothing imported")
+
+    def report(self, limit: int = MAX_REPORTED) -> list[str]:
+        """The first ``limit`` problems, then ``... and N more`` when there are more."""
+        shown = self.problems[:limit]
+        if len(self.problems) > limit:
+            shown.append(f"... and {len(self.problems) - limit} more")
+        return shown
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did: rows read, rows inserted, clients updated, duplicate events skipped."""
+
+    kind: str
+    source: str
+    rows: int
+    inserted: int
+    updated: int = 0
+    duplicates: int = 0
+
+    def describe(self) -> str:
+        """One line for the command line."""
+        if self.kind == "clients":
+            done = f"{self.inserted} new, {self.updated} updated"
+        else:
+            done = f"{self.inserted} new, {self.duplicates} already present"
+        return f"Imported {self.kind} from {self.source}: {done} ({self.rows} rows read)."
+
+
+# --- cell parsers -------------------------------------------------------------------------
+
+
+def _problems(mask: pd.Series, message: str) -> pd.Series:
+    return pd.Series(
+        np.where(mask.to_numpy(dtype=bool), message, None), index=mask.index, dtype=object
+    )
+
+
+def _first(*problem_series: pd.Series) -> pd.Series:
+    result = problem_series[0]
+    for more in problem_series[1:]:
+        result = result.where(result.notna(), more)
+    return result
+
+
+def _text(max_length: int | None = None) -> Parser:
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        values = cells.where(cells != "")
+        too_long = cells.str.len() > max_length if max_length else cells != cells
+        return values, _problems(too_long, f"longer than {max_length} characters")
+
+    return parse
+
+
+def _email(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    values, long = _text(320)(cells)
+    malformed = (cells != "") & ~cells.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+    return values.str.lower(), _first(long, _problems(malformed, "not an email address"))
+
+
+def _timestamp(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    parsed = pd.to_datetime(cells, format="ISO8601", utc=True, errors="coerce")
+    bad = (cells != "") & parsed.isna()
+    values = parsed.dt.floor("us").astype(TIMESTAMP_DTYPE)
+    return values, _problems(bad, "not an ISO 8601 timestamp (e.g. 2024-05-01T14:30:00Z)")
+
+
+def _date(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    well_formed = cells.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    parsed = pd.to_datetime(cells.where(well_formed), format="%Y-%m-%d", errors="coerce")
+    bad = (cells != "") & parsed.isna()
+    return parsed.astype(DATE_DTYPE), _problems(bad, "not a date (expected YYYY-MM-DD)")
+
+
+def _money(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Decimal currency units (up to 2 decimals) as integer minor units, without floats."""
+    parts = cells.str.extract(r"^(\d{1,15})(?:\.(\d{1,2}))?$")
+    ok = parts[0].notna()
+    whole = parts[0].where(ok, "0").astype("int64")
+    cents = parts[1].where(parts[1].notna() & ok, "").str.ljust(2, "0").astype("int64")
+    values = (whole * 100 + cents).astype("Int64").where(ok)
+    bad = (cells != "") & ~ok
+    negative = bad & cells.str.startswith("-")
+    return values, _first(
+        _problems(negative, "must not be negative"),
+        _problems(bad, "not an amount (digits with up to 2 decimals, e.g. 1250.00)"),
+    )
+
+
+def _choice(allowed: tuple[str, ...], default: str | None = None) -> Parser:
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        lowered = cells.str.lower()
+        ok = lowered.isin(allowed)
+        values = lowered.where(ok)
+        if default is not None:
+            values = values.where(cells != "", default)
+        return values, _problems((cells != "") & ~ok, f"must be one of {', '.join(allowed)}")
+
+    return parse
+
+
+def _whole_number(low: int, high: int) -> Parser:
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        numbers = pd.to_numeric(cells.where(cells.str.fullmatch(r"[+-]?\d{1,9}")), errors="coerce")
+        ok = numbers.between(low, high)
+        values = numbers.where(ok).astype("Int64")
+        return values, _problems(
+            (cells != "") & ~ok, f"must be a whole number from {low} to {high}"
+        )
+
+    return parse
+
+
+def _number(low: float, high: float | None, message: str) -> Parser:
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype("float64")
+        ok = np.isfinite(numbers) & (numbers >= low)
+        if high is not None:
+            ok &= numbers <= high
+        return numbers.where(ok), _problems((cells != "") & ~ok, message)
+
+    return parse
+
+
+_client_id = _text(CLIENT_ID_LENGTH)
+_rating = _whole_number(1, 5)
+
+KINDS: dict[str, tuple[Column, ...]] = {
+    "clients": (
+        Column("id", _client_id, required=True),
+        Column("name", _text(200), required=True),
+        Column("email", _email),
+        Column("partner_names", _text(300)),
+        Column("wedding_date", _date),
+        Column("venue", _text(200)),
+        Column("package", _text(100)),
+        Column("contract_value", _money),
+        Column("status", _choice(tuple(ClientStatus), ClientStatus.ACTIVE.value)),
+        Column(OWNER_EMAIL, _email),
+        Column("created_at", _timestamp),
+        Column("churned_at", _timestamp),
+    ),
+    "logins": (
+        Column("client_id", _client_id, required=True),
+        Column("ts", _timestamp, required=True),
+    ),
+    "interactions": (
+        Column("client_id", _client_id, required=True),
+        Column("ts", _timestamp, required=True),
+        Column("channel", _text(50)),
+        Column("response_hours", _number(0, None, "must be a number of hours, 0 or more")),
+    ),
+    "tasks": (
+        Column("client_id", _client_id, required=True),
+        Column("title", _text(300), required=True),
+        Column("kind", _choice(tuple(TaskKind), TaskKind.TASK.value)),
+        Column("due_date", _date, required=True),
+        Column("completed_at", _timestamp),
+    ),
+    "feedback": (
+        Column("client_id", _client_id, required=True),
+        Column("ts", _timestamp, required=True),
+        Column("rating", _rating),
+        Column("sentiment", _number(-1, 1, "must be a number from -1 to 1")),
+        Column("comment", _text()),
+    ),
+    "tickets": (
+        Column("client_id", _client_id, required=True),
+        Column("opened_at", _timestamp, required=True),
+        Column("resolved_at", _timestamp),
+        Column("resolution_rating", _rating),
+    ),
+}
+IMPORT_KINDS: tuple[str, ...] = tuple(KINDS)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    """The parsed file: values per column, the line of each row, and the problems found so far."""
+
+    source: str
+    columns: tuple[Column, ...]
+    present: list[str]
+    values: pd.DataFrame
+    lines: pd.Series
+    problems: list[tuple[int, int, str]]
+
+    def flag(self, mask: pd.Series, column: str, message: str | pd.Series) -> None:
+        order = [c.name for c in self.columns].index(column)
+        bad = mask.to_numpy(dtype=bool)
+        texts = message[bad] if isinstance(message, pd.Series) else [message] * int(bad.sum())
+        for line, text in zip(self.lines[bad], texts, strict=True):
+            self.problems.append((int(line), order, f"{self.source}:{line}: {column}: {text}"))
+
+    def fail_if_problems(self) -> None:
+        if self.problems:
+            ordered = [text for _line, _order, text in sorted(self.problems)]
+            raise CsvImportError(self.source, ordered)
+
+
+def _read_rows(path: Path, source: str) -> tuple[list[str], list[list[str]], list[int]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CsvImportError(source, [f"{source}: cannot read the file: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CsvImportError(source, [f"{source}:{line}: not UTF-8 text"]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    next_line = 1
+    try:
+        for record in reader:
+            start, next_line = next_line, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                if start != 1:
+                    raise CsvImportError(source, [f"{source}:1: the header row is empty"])
+                header = [cell.strip().lower() for cell in record]
+                continue
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        raise CsvImportError(source, [f"{source}:{reader.line_num}: {exc}"]) from None
+    if header is None:
+        raise CsvImportError(source, [f"{source}:1: the file is empty; expected a header row"])
+    return header, rows, lines
+
+
+def _check_header(source: str, header: list[str], columns: tuple[Column, ...]) -> None:
+    known = [column.name for column in columns]
+    problems = []
+    for position, name in enumerate(header):
+        if name not in known:
+            shown = name or f"column {position + 1}"
+            problems.append(f"{source}:1: {shown}: unknown column (expected {', '.join(known)})")
+        elif name in header[:position]:
+            problems.append(f"{source}:1: {name}: repeated column")
+    for column in columns:
+        if column.required and column.name not in header:
+            problems.append(f"{source}:1: {column.name}: required column missing")
+    if problems:
+        raise CsvImportError(source, problems)
+
+
+def _parse(source: str, kind: str, path: Path) -> _Table:
+    columns = KINDS[kind]
+    header, rows, lines = _read_rows(path, source)
+    _check_header(source, header, columns)
+    problems: list[tuple[int, int, str]] = []
+    width = len(header)
+    fitting = [len(row) == width for row in rows]
+    for row, line, fits in zip(rows, lines, fitting, strict=True):
+        if not fits:
+            problems.append(
+                (line, -1, f"{source}:{line}: expected {width} cells, found {len(row)}")
+            )
+    kept = [row for row, fits in zip(rows, fitting, strict=True) if fits]
+    cells = (
+        pd.DataFrame(kept, columns=header, dtype="str")
+        if kept
+        else pd.DataFrame({name: pd.Series([], dtype="str") for name in header})
+    )
+    table = _Table(
+        source=source,
+        columns=columns,
+        present=list(header),
+        values=pd.DataFrame(index=cells.index),
+        lines=pd.Series([line for line, fits in zip(lines, fitting, strict=True) if fits]),
+        problems=problems,
+    )
+    for column in columns:
+        raw = (
+            cells[column.name].str.strip()
+            if column.name in header
+            else pd.Series("", index=cells.index, dtype="str")
+        )
+        values, bad = column.parse(raw)
+        table.values[column.name] = values
+        table.flag(bad.notna(), column.name, bad)
+        if column.required:
+            table.flag(raw == "", column.name, "required, but empty")
+    return table
+
+
+# --- importing ----------------------------------------------------------------------------
+
+
+def import_csv(session: Session, kind: str, path: str | Path) -> ImportSummary:
+    """Validate and import a CSV file of ``kind``; raises CsvImportError, writing nothing, on any bad row.
+
+    The caller commits (``data.db.session_scope``), so the import is one transaction.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+    source = str(path)
+    table = _parse(source, kind, Path(path))
+    if kind == "clients":
+        return _import_clients(session, table)
+    return _import_events(session, kind, table)
+
+
+def _import_events(session: Session, kind: str, table: _Table) -> ImportSummary:
+    frame = table.values
+    known = existing_client_ids(session, frame[CLIENT_ID].dropna().unique().tolist())
+    unknown = frame[CLIENT_ID].notna() & ~frame[CLIENT_ID].isin(known)
+    table.flag(unknown, CLIENT_ID, "no client with this id")
+    if kind == "tickets":
+        table.flag(frame[RESOLVED_AT] < frame[OPENED_AT], RESOLVED_AT, "before opened_at")
+        table.flag(
+            frame[RESOLUTION_RATING].notna() & frame[RESOLVED_AT].isna(),
+            RESOLUTION_RATING,
+            "given, but resolved_at is empty",
+        )
+    table.fail_if_problems()
+
+    columns = list(ALL_COLUMNS[kind])
+    events = frame[columns].drop_duplicates()
+    stored = event_rows(session, kind, events[CLIENT_ID].unique().tolist())
+    if not stored.empty:
+        marked = events.merge(stored.drop_duplicates(), on=columns, how="left", indicator=True)
+        events = events[(marked["_merge"] == "left_only").to_numpy()]
+    inserted = insert_events(session, kind, events)
+    return ImportSummary(
+        kind, table.source, rows=len(frame), inserted=inserted, duplicates=len(frame) - inserted
+    )
+
+
+def _import_clients(session: Session, table: _Table) -> ImportSummary:
+    frame = table.values.rename(columns={"id": CLIENT_ID})
+    present = {CLIENT_ID if name == "id" else name for name in table.present}
+    now = pd.Timestamp.now(tz="UTC").floor("us")
+
+    seen_at = table.lines.groupby(frame[CLIENT_ID].fillna("").to_numpy()).transform("first")
+    table.flag(
+        frame[CLIENT_ID].duplicated() & frame[CLIENT_ID].notna(),
+        "id",
+        "repeats the id of line " + seen_at.astype(str),
+    )
+    owners = _user_ids_by_email(session, frame[OWNER_EMAIL].dropna().unique().tolist())
+    owner_id = frame[OWNER_EMAIL].map(owners).astype("Int64")
+    table.flag(
+        frame[OWNER_EMAIL].notna() & owner_id.isna(), OWNER_EMAIL, "no team member with this email"
+    )
+
+    stored = clients_frame(session, frame[CLIENT_ID].dropna().unique().tolist()).set_index(
+        CLIENT_ID
+    )
+    ids = frame[CLIENT_ID]
+
+    def stored_value(column: str) -> pd.Series:
+        return ids.map(stored[column]) if not stored.empty else pd.Series(pd.NA, index=ids.index)
+
+    status = (
+        frame[STATUS]
+        if STATUS in present
+        else stored_value(STATUS).fillna(ClientStatus.ACTIVE.value)
+    )
+    wedding = frame[WEDDING_DATE] if WEDDING_DATE in present else stored_value(WEDDING_DATE)
+    table.flag(
+        frame[CHURNED_AT].notna() & (status != ClientStatus.CHURNED.value),
+        CHURNED_AT,
+        "given, but the status is not churned",
+    )
+    table.flag(frame[CHURNED_AT] < frame[CREATED_AT], CHURNED_AT, "before created_at")
+    table.fail_if_problems()
+
+    was = stored_value(STATUS)
+    out = pd.DataFrame({CLIENT_ID: ids})
+    for name in (
+        "name",
+        "email",
+        "partner_names",
+        WEDDING_DATE,
+        "venue",
+        "package",
+        "contract_value",
+    ):
+        if name in present:
+            out[name] = frame[name]
+    if OWNER_EMAIL in present:
+        out[OWNER_ID] = owner_id
+    out[STATUS] = status
+    out[CREATED_AT] = _timestamps(frame[CREATED_AT], stored_value(CREATED_AT), now)
+    churned = status == ClientStatus.CHURNED.value
+    kept_churn = stored_value(CHURNED_AT).where(was == ClientStatus.CHURNED.value)
+    out[CHURNED_AT] = _timestamps(frame[CHURNED_AT], kept_churn, now).where(churned)
+    completed = status == ClientStatus.COMPLETED.value
+    kept_completion = stored_value(COMPLETED_AT).where(was == ClientStatus.COMPLETED.value)
+    wedding_end = pd.to_datetime(wedding).dt.tz_localize("UTC") + pd.Timedelta(
+        hours=23, minutes=59, seconds=59
+    )
+    out[COMPLETED_AT] = _timestamps(kept_completion, wedding_end, now).where(completed)
+
+    updated = int(ids.isin(stored.index).sum())
+    upsert_clients(session, out)
+    return ImportSummary(
+        "clients", table.source, rows=len(out), inserted=len(out) - updated, updated=updated
+    )
+
+
+def _timestamps(first: pd.Series, second: pd.Series, fallback: pd.Timestamp) -> pd.Series:
+    """The first of ``first``, ``second`` and ``fallback`` that has a value, per row, as UTC timestamps."""
+    one = pd.to_datetime(first, utc=True).astype(TIMESTAMP_DTYPE)
+    two = pd.to_datetime(second, utc=True).astype(TIMESTAMP_DTYPE)
+    return one.fillna(two).fillna(fallback).astype(TIMESTAMP_DTYPE)
+
+
+def _user_ids_by_email(session: Session, emails: list[str]) -> dict[str, int]:
+    if not emails:
+        return {}
+    rows = session.execute(select(User.email, User.id).where(User.email.in_(emails)))
+    return {email: user_id for email, user_id in rows}

@@ -1,0 +1,459 @@
+"""SQLAlchemy models of every table of DESIGN section 4.
+
+Conventions:
+
+- Timestamps are timezone-aware UTC (``UTCDateTime``): naive values are taken
+  as UTC when written, and values always come back aware in UTC, on SQLite too.
+- Calendar days (wedding dates, due dates of tasks, score days) are ``Date``.
+- Money is an integer number of minor units (``contract_value``).
+- Enumerated columns store the ``.value`` strings of ``scoring.enums`` and are
+  guarded by a CHECK constraint; the ORM hands back the enum members.
+- The score columns of ``health_scores`` are the engine's own names
+  (``scoring.model.COMPONENTS``, ``scoring.columns.FEATURE_COLUMNS``); a test
+  keeps them equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from scoring.enums import (
+    AlertKind,
+    ClientStatus,
+    InterventionStatus,
+    InterventionType,
+    Outcome,
+    Priority,
+    RiskLevel,
+    Role,
+    Source,
+    TaskKind,
+    Trend,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CLIENT_ID_LENGTH = 64
+ENUM_LENGTH = 32
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    Naive values are taken as UTC; aware values are converted to UTC. SQLite,
+    which has no zone type, stores naive UTC and gets the zone back on read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if hasattr(value, "to_pydatetime"):  # pandas.Timestamp
+            value = value.to_pydatetime()
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def enum_type(enum_cls: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR column type holding ``enum_cls`` values, checked by a named CHECK constraint."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=ENUM_LENGTH,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+# Surrogate keys of the large tables: 64-bit, except on SQLite where only
+# INTEGER PRIMARY KEY auto-increments (and is 64-bit anyway).
+BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names that are stable across backends."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {dt.datetime: UTCDateTime()}
+
+
+class RunStatus(StrEnum):
+    """State of one scoring run."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+def _client_fk() -> Mapped[str]:
+    return mapped_column(
+        String(CLIENT_ID_LENGTH), ForeignKey("clients.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+class User(Base):
+    """A team member who signs in to the dashboard."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Client(Base):
+    """A client couple of the supplier; ``id`` is the external client id."""
+
+    __tablename__ = "clients"
+    __table_args__ = (CheckConstraint("length(id) > 0", name="id_not_empty"),)
+
+    id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    partner_names: Mapped[str | None] = mapped_column(String(300))
+    wedding_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    venue: Mapped[str | None] = mapped_column(String(200))
+    package: Mapped[str | None] = mapped_column(String(100))
+    contract_value: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[ClientStatus] = mapped_column(
+        enum_type(ClientStatus, "client_status"), default=ClientStatus.ACTIVE, index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    churned_at: Mapped[dt.datetime | None]
+    # When a completed client stopped being scored (the wedding is done).
+    completed_at: Mapped[dt.datetime | None]
+
+    owner: Mapped[User | None] = relationship()
+
+
+class Login(Base):
+    """One sign-in of a client to the planning platform."""
+
+    __tablename__ = "logins"
+    __table_args__ = (Index("ix_logins_client_id_ts", "client_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    ts: Mapped[dt.datetime]
+
+
+class Interaction(Base):
+    """One message or contact with a client; ``response_hours`` when the client answered."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_client_id_ts", "client_id", "ts"),
+        CheckConstraint("response_hours >= 0", name="response_hours_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    ts: Mapped[dt.datetime]
+    channel: Mapped[str | None] = mapped_column(String(50))
+    response_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class Task(Base):
+    """A planning task or milestone of a client, due on a calendar day."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_client_id_due_date", "client_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[TaskKind] = mapped_column(enum_type(TaskKind, "task_kind"), default=TaskKind.TASK)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    completed_at: Mapped[dt.datetime | None]
+
+
+class Feedback(Base):
+    """One piece of client feedback: a 1-5 rating and/or a sentiment in -1..1."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_client_id_ts", "client_id", "ts"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("sentiment BETWEEN -1 AND 1", name="sentiment_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    ts: Mapped[dt.datetime]
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Ticket(Base):
+    """A support ticket of a client, with the client's rating of its resolution."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_client_id_opened_at", "client_id", "opened_at"),
+        CheckConstraint("resolution_rating BETWEEN 1 AND 5", name="resolution_rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    opened_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None]
+    resolution_rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class HealthScore(Base):
+    """A client's health score on one day, with its components and raw features."""
+
+    __tablename__ = "health_scores"
+    __table_args__ = (
+        UniqueConstraint("client_id", "day"),
+        Index("ix_health_scores_day_risk_level", "day", "risk_level"),
+        Index("ix_health_scores_day_overall", "day", "overall"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    day: Mapped[dt.date] = mapped_column(Date)
+
+    overall: Mapped[float | None] = mapped_column(Float)
+    engagement: Mapped[float | None] = mapped_column(Float)
+    progress: Mapped[float | None] = mapped_column(Float)
+    satisfaction: Mapped[float | None] = mapped_column(Float)
+
+    # Component scores 0-100 (scoring.model.COMPONENTS, column names c_<name>).
+    c_logins: Mapped[float | None] = mapped_column(Float)
+    c_interactions: Mapped[float | None] = mapped_column(Float)
+    c_recency: Mapped[float | None] = mapped_column(Float)
+    c_responsiveness: Mapped[float | None] = mapped_column(Float)
+    c_completion: Mapped[float | None] = mapped_column(Float)
+    c_milestones: Mapped[float | None] = mapped_column(Float)
+    c_overdue: Mapped[float | None] = mapped_column(Float)
+    c_velocity: Mapped[float | None] = mapped_column(Float)
+    c_rating: Mapped[float | None] = mapped_column(Float)
+    c_sentiment: Mapped[float | None] = mapped_column(Float)
+    c_tickets: Mapped[float | None] = mapped_column(Float)
+    c_resolution: Mapped[float | None] = mapped_column(Float)
+
+    # Raw features behind the components (scoring.columns.FEATURE_COLUMNS).
+    logins_30d: Mapped[float | None] = mapped_column(Float)
+    interactions_7d: Mapped[float | None] = mapped_column(Float)
+    days_since_activity: Mapped[float | None] = mapped_column(Float)
+    median_response_hours: Mapped[float | None] = mapped_column(Float)
+    tasks_due: Mapped[float | None] = mapped_column(Float)
+    tasks_done: Mapped[float | None] = mapped_column(Float)
+    milestones_due: Mapped[float | None] = mapped_column(Float)
+    milestones_on_time: Mapped[float | None] = mapped_column(Float)
+    items_due: Mapped[float | None] = mapped_column(Float)
+    overdue: Mapped[float | None] = mapped_column(Float)
+    velocity_done: Mapped[float | None] = mapped_column(Float)
+    velocity_due: Mapped[float | None] = mapped_column(Float)
+    mean_rating: Mapped[float | None] = mapped_column(Float)
+    mean_sentiment: Mapped[float | None] = mapped_column(Float)
+    tickets_30d: Mapped[float | None] = mapped_column(Float)
+    mean_resolution: Mapped[float | None] = mapped_column(Float)
+
+    coverage: Mapped[float | None] = mapped_column(Float)
+    risk_level: Mapped[RiskLevel] = mapped_column(enum_type(RiskLevel, "risk_level"))
+    trend: Mapped[Trend] = mapped_column(
+        enum_type(Trend, "trend"), default=Trend.STABLE, server_default=Trend.STABLE.value
+    )
+    primary_factor: Mapped[str | None] = mapped_column(String(ENUM_LENGTH))
+    # When this row was last written (the "last updated" of the API).
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Intervention(Base):
+    """A piece of customer-success work on a client; ``version`` guards concurrent edits."""
+
+    __tablename__ = "interventions"
+    __table_args__ = (
+        Index("ix_interventions_status_priority_due_date", "status", "priority", "due_date"),
+        Index("ix_interventions_assigned_to", "assigned_to"),
+        Index("ix_interventions_client_id", "client_id"),
+        CheckConstraint(
+            "status <> 'completed' OR outcome IS NOT NULL", name="completed_has_outcome"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    type: Mapped[InterventionType] = mapped_column(enum_type(InterventionType, "intervention_type"))
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority, "priority"))
+    status: Mapped[InterventionStatus] = mapped_column(
+        enum_type(InterventionStatus, "intervention_status"), default=InterventionStatus.PENDING
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_date: Mapped[dt.datetime]
+    source: Mapped[Source] = mapped_column(enum_type(Source, "source"), default=Source.MANUAL)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "outcome"))
+    client_responded: Mapped[bool | None] = mapped_column(Boolean)
+    score_at_creation: Mapped[float | None] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer)
+
+    client: Mapped[Client] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_to])
+    notes: Mapped[list[InterventionNote]] = relationship(
+        back_populates="intervention",
+        cascade="all, delete-orphan",
+        order_by="InterventionNote.created_at",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InterventionNote(Base):
+    """One entry of an intervention's history: who wrote what, when."""
+
+    __tablename__ = "intervention_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    intervention: Mapped[Intervention] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+
+class Alert(Base):
+    """A notice that a client's score fell or its risk worsened; one per client, kind and day."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("client_id", "kind", "day"),
+        Index("ix_alerts_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    kind: Mapped[AlertKind] = mapped_column(enum_type(AlertKind, "alert_kind"))
+    message: Mapped[str] = mapped_column(Text)
+    day: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+    emailed_at: Mapped[dt.datetime | None]
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class ScoringRun(Base):
+    """One run of the daily scoring job: the "last refreshed" of the UI."""
+
+    __tablename__ = "scoring_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[RunStatus] = mapped_column(
+        enum_type(RunStatus, "run_status"), default=RunStatus.RUNNING
+    )
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    clients_scored: Mapped[int] = mapped_column(Integer, default=0)
+    interventions_created: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_created: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class OutboxMail(Base):
+    """Mail that was not sent because SMTP is not configured; shown in the app instead."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+__all__ = [
+    "Alert",
+    "Base",
+    "Client",
+    "Feedback",
+    "HealthScore",
+    "Intervention",
+    "InterventionNote",
+    "Interaction",
+    "Login",
+    "OutboxMail",
+    "RunStatus",
+    "ScoringRun",
+    "Task",
+    "Ticket",
+    "UTCDateTime",
+    "User",
+    "enum_type",
+    "utcnow",
+]

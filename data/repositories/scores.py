@@ -1,0 +1,287 @@
+"""Health scores: bulk upsert of a scoring run, the current-scores table, history and day summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from data.models import Client, HealthScore, Interaction, Intervention, User
+from data.repositories._frames import as_list, page_bounds, read_frame, to_records
+from data.repositories._upsert import upsert_rows
+from scoring.columns import (
+    CLIENT_ID,
+    DAY,
+    F_DAYS_SINCE_ACTIVITY,
+    FEATURE_COLUMNS,
+    OVERALL,
+    PRIMARY_FACTOR,
+    RISK_LEVEL,
+    SCORE_COLUMNS,
+    SCORE_INT,
+    TREND,
+)
+from scoring.enums import OPEN_STATUSES, RiskLevel
+
+# Every score column stored per client and day, besides the keys.
+STORED_SCORE_COLUMNS: tuple[str, ...] = (*SCORE_COLUMNS, *FEATURE_COLUMNS, TREND, PRIMARY_FACTOR)
+UPDATED_AT = "updated_at"
+CLIENT_NAME = "client_name"
+OWNER_NAME = "owner_name"
+LAST_INTERACTION = "last_interaction"
+OPEN_INTERVENTIONS = "open_interventions"
+
+SortKey = Literal["score", "last_updated", "client_name", "wedding_date", "last_interaction"]
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
+# Days since the last login or interaction: active up to 7, idle 8 to 30, dormant beyond or never.
+Activity = Literal["active", "idle", "dormant"]
+ACTIVITY_LEVELS: tuple[str, ...] = get_args(Activity)
+ACTIVE_MAX_DAYS = 7
+IDLE_MAX_DAYS = 30
+
+
+def upsert_scores(session: Session, frame: pd.DataFrame) -> int:
+    """Store a frame of scores, one row per (client_id, day), replacing rows already stored.
+
+    ``frame`` has ``client_id``, ``day``, ``overall``, ``risk_level`` and any
+    of ``STORED_SCORE_COLUMNS``; columns it lacks keep their stored values.
+    Rows without an overall score ("not enough data") are not stored.
+    Returns the number of rows written.
+    """
+    missing = {CLIENT_ID, DAY, OVERALL, RISK_LEVEL} - set(frame.columns)
+    if missing:
+        raise ValueError(f"score frame lacks {', '.join(sorted(missing))}")
+    scored = frame[frame[OVERALL].notna()]
+    if scored.empty:
+        return 0
+    columns = [CLIENT_ID, DAY, *(name for name in STORED_SCORE_COLUMNS if name in frame.columns)]
+    scored = scored.assign(**{UPDATED_AT: pd.Timestamp.now(tz="UTC")})
+    records = to_records(scored, HealthScore.__table__, [*columns, UPDATED_AT])
+    update = [name for name in (*columns, UPDATED_AT) if name not in (CLIENT_ID, DAY)]
+    upsert_rows(session, HealthScore.__table__, records, keys=[CLIENT_ID, DAY], update=update)
+    return len(records)
+
+
+def latest_score_day(session: Session) -> dt.date | None:
+    """The most recent day with stored scores, or None before the first scoring run."""
+    return session.scalar(select(func.max(HealthScore.day)))
+
+
+def _score_columns(names: Iterable[str] = STORED_SCORE_COLUMNS) -> list:
+    table = HealthScore.__table__
+    return [table.c[name] for name in names]
+
+
+def current_scores(
+    session: Session,
+    *,
+    risk_level: RiskLevel | str | Iterable[RiskLevel | str] | None = None,
+    search: str | None = None,
+    wedding_from: dt.date | None = None,
+    wedding_to: dt.date | None = None,
+    activity: Activity | None = None,
+    sort_by: SortKey = "score",
+    sort_order: Literal["asc", "desc"] = "asc",
+    page: int = 1,
+    limit: int = 25,
+    day: dt.date | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the clients scored on ``day`` (default: the latest score day), and the total.
+
+    Filters: risk level(s); ``search``, a case-insensitive substring of the
+    client name, partner names or venue; wedding date within
+    [``wedding_from``, ``wedding_to``]; ``activity`` ``active`` (last login
+    or interaction at most 7 days before), ``idle`` (8-30) or ``dormant``
+    (more, or never). Sorted by ``sort_by`` in ``sort_order`` with missing
+    values last, then by client name. Each row carries the client's fields,
+    every stored score column, the integer ``score``, ``updated_at``,
+    ``last_interaction`` and the count of ``open_interventions``.
+    """
+    if sort_by not in SORT_KEYS:
+        raise ValueError(f"sort_by must be one of {', '.join(SORT_KEYS)}")
+    if sort_order not in ("asc", "desc"):
+        raise ValueError("sort_order must be asc or desc")
+    if activity is not None and activity not in ACTIVITY_LEVELS:
+        raise ValueError(f"activity must be one of {', '.join(ACTIVITY_LEVELS)}")
+    offset, limit = page_bounds(page, limit)
+    day = day or latest_score_day(session)
+
+    scores = HealthScore.__table__
+    clients = Client.__table__
+    owner = aliased(User)
+    last_interaction = (
+        select(func.max(Interaction.ts))
+        .where(Interaction.client_id == scores.c.client_id)
+        .scalar_subquery()
+    )
+    open_count = (
+        select(func.count(Intervention.id))
+        .where(Intervention.client_id == scores.c.client_id, Intervention.status.in_(OPEN_STATUSES))
+        .scalar_subquery()
+    )
+    conditions = [
+        scores.c.day == day if day is not None else false(),
+        *_filters(risk_level, search, wedding_from, wedding_to, activity),
+    ]
+    source = scores.join(clients, clients.c.id == scores.c.client_id).outerjoin(
+        owner, owner.id == clients.c.owner_id
+    )
+    total = session.scalar(select(func.count()).select_from(source).where(*conditions)) or 0
+
+    sort_expr = {
+        "score": scores.c.overall,
+        "last_updated": scores.c.updated_at,
+        "client_name": func.lower(clients.c.name),
+        "wedding_date": clients.c.wedding_date,
+        "last_interaction": last_interaction,
+    }[sort_by]
+    direction = sort_expr.desc() if sort_order == "desc" else sort_expr.asc()
+    stmt = (
+        select(
+            scores.c.id,
+            scores.c.client_id,
+            clients.c.name.label(CLIENT_NAME),
+            clients.c.partner_names,
+            clients.c.venue,
+            clients.c.wedding_date,
+            clients.c.status,
+            clients.c.owner_id,
+            owner.name.label(OWNER_NAME),
+            scores.c.day,
+            *_score_columns(),
+            scores.c.updated_at,
+            last_interaction.label(LAST_INTERACTION),
+            open_count.label(OPEN_INTERVENTIONS),
+        )
+        .select_from(source)
+        .where(*conditions)
+        .order_by(direction.nulls_last(), func.lower(clients.c.name), clients.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return _with_integer_score(read_frame(session, stmt)), total
+
+
+def _filters(
+    risk_level: RiskLevel | str | Iterable[RiskLevel | str] | None,
+    search: str | None,
+    wedding_from: dt.date | None,
+    wedding_to: dt.date | None,
+    activity: str | None,
+) -> list[ColumnElement[bool]]:
+    scores = HealthScore.__table__
+    clients = Client.__table__
+    conditions: list[ColumnElement[bool]] = []
+    levels = as_list(risk_level)
+    if levels is not None:
+        conditions.append(scores.c.risk_level.in_([RiskLevel(level) for level in levels]))
+    term = (search or "").strip()
+    if term:
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(
+                *(
+                    clients.c[name].ilike(pattern, escape="\\")
+                    for name in ("name", "partner_names", "venue")
+                )
+            )
+        )
+    if wedding_from is not None:
+        conditions.append(clients.c.wedding_date >= wedding_from)
+    if wedding_to is not None:
+        conditions.append(clients.c.wedding_date <= wedding_to)
+    days = scores.c[F_DAYS_SINCE_ACTIVITY]
+    if activity == "active":
+        conditions.append(days <= ACTIVE_MAX_DAYS)
+    elif activity == "idle":
+        conditions.append(and_(days > ACTIVE_MAX_DAYS, days <= IDLE_MAX_DAYS))
+    elif activity == "dormant":
+        conditions.append(or_(days > IDLE_MAX_DAYS, days.is_(None)))
+    return conditions
+
+
+def _with_integer_score(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``score``: the overall score as shown, an integer rounded half up."""
+    score = np.floor(frame[OVERALL] + 0.5).astype("Int64")
+    return frame.assign(**{SCORE_INT: score})
+
+
+def score_history(
+    session: Session,
+    *,
+    start: dt.date,
+    end: dt.date,
+    client_ids: Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Stored scores from ``start`` to ``end`` inclusive, ordered by client and day.
+
+    ``columns`` picks score columns (default: all of ``STORED_SCORE_COLUMNS``);
+    ``client_id`` and ``day`` always come first.
+    """
+    names = _checked_columns(columns)
+    scores = HealthScore.__table__
+    stmt = (
+        select(scores.c.client_id, scores.c.day, *_score_columns(names))
+        .where(scores.c.day >= start, scores.c.day <= end)
+        .order_by(scores.c.client_id, scores.c.day)
+    )
+    if client_ids is not None:
+        stmt = stmt.where(scores.c.client_id.in_(list(client_ids)))
+    return read_frame(session, stmt)
+
+
+def scores_on(
+    session: Session, day: dt.date, *, client_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Every stored score column of ``day``, one row per client, with ``updated_at``; by client."""
+    scores = HealthScore.__table__
+    stmt = (
+        select(scores.c.client_id, scores.c.day, *_score_columns(), scores.c.updated_at)
+        .where(scores.c.day == day)
+        .order_by(scores.c.client_id)
+    )
+    if client_ids is not None:
+        stmt = stmt.where(scores.c.client_id.in_(list(client_ids)))
+    return _with_integer_score(read_frame(session, stmt))
+
+
+def daily_summary(session: Session, *, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Per day from ``start`` to ``end``: clients scored, mean overall score and clients per risk level.
+
+    Columns ``day``, ``clients``, ``mean_overall`` and one count column per
+    risk level value (``low`` ... ``critical``); days without scores are absent.
+    """
+    scores = HealthScore.__table__
+    per_level = [
+        func.sum(case((scores.c.risk_level == level, 1), else_=0)).label(level.value)
+        for level in RiskLevel
+    ]
+    stmt = (
+        select(
+            scores.c.day,
+            func.count().label("clients"),
+            func.avg(scores.c.overall).label("mean_overall"),
+            *per_level,
+        )
+        .where(scores.c.day >= start, scores.c.day <= end)
+        .group_by(scores.c.day)
+        .order_by(scores.c.day)
+    )
+    frame = read_frame(session, stmt)
+    counts = ["clients", *(level.value for level in RiskLevel)]
+    return frame.astype({name: "int64" for name in counts} | {"mean_overall": "float64"})
+
+
+def _checked_columns(columns: Sequence[str] | None) -> tuple[str, ...]:
+    if columns is None:
+        return STORED_SCORE_COLUMNS
+    unknown = [name for name in columns if name not in STORED_SCORE_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown score columns: {', '.join(unknown)}")
+    return tuple(name for name in columns if name not in (CLIENT_ID, DAY))
