@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import ColumnElement, or_, select
@@ -31,20 +30,11 @@ from scoring.columns import (
     SENTIMENT,
     TS,
 )
+from scoring.events import EventFrames
 
 CHANNEL = "channel"
 TITLE = "title"
 COMMENT = "comment"
-
-
-class EventFrames(NamedTuple):
-    """The five event frames the scoring engine takes, one row per event."""
-
-    logins: pd.DataFrame
-    interactions: pd.DataFrame
-    tasks: pd.DataFrame
-    feedback: pd.DataFrame
-    tickets: pd.DataFrame
 
 
 EVENT_MODELS: dict[str, type[Base]] = {

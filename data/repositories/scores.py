@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Literal, get_args
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -27,6 +26,7 @@ from scoring.columns import (
     TREND,
 )
 from scoring.enums import OPEN_STATUSES, RiskLevel
+from scoring.health import round_half_up
 
 # Every score column stored per client and day, besides the keys.
 STORED_SCORE_COLUMNS: tuple[str, ...] = (*SCORE_COLUMNS, *FEATURE_COLUMNS, TREND, PRIMARY_FACTOR)
@@ -207,7 +207,7 @@ def _filters(
 
 def _with_integer_score(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``score``: the overall score as shown, an integer rounded half up."""
-    score = np.floor(frame[OVERALL] + 0.5).astype("Int64")
+    score = pd.array(round_half_up(frame[OVERALL].to_numpy(dtype=float)), dtype="Int64")
     return frame.assign(**{SCORE_INT: score})
 
 
