@@ -15,6 +15,7 @@ the data is generated) is its own. Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -102,10 +103,8 @@ def synthetic_book(n: int, seed: int = 7) -> tuple[pd.DataFrame, EventFrames]:
 
 
 def _reset_peak() -> None:
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def _peak_gib() -> float:
@@ -181,11 +180,11 @@ def measure_reference(sample: int, book_size: int = 20_000) -> dict:
     lg, it, tk, fb, tc = events
     due = [int(v) for v in tk["due_date"].to_numpy().astype("datetime64[D]").astype(np.int64)]
     rows = {
-        "logins": zip(lg["client_id"].tolist(), days(lg["ts"])),
-        "interactions": zip(it["client_id"].tolist(), days(it["ts"]), _nullable(it["response_hours"])),
-        "tasks": zip(tk["client_id"].tolist(), tk["kind"].astype(str).tolist(), due, days(tk["completed_at"])),
-        "feedback": zip(fb["client_id"].tolist(), days(fb["ts"]), _nullable(fb["rating"]), _nullable(fb["sentiment"])),
-        "tickets": zip(tc["client_id"].tolist(), days(tc["opened_at"]), days(tc["resolved_at"]), _nullable(tc["resolution_rating"])),
+        "logins": zip(lg["client_id"].tolist(), days(lg["ts"]), strict=True),
+        "interactions": zip(it["client_id"].tolist(), days(it["ts"]), _nullable(it["response_hours"]), strict=True),
+        "tasks": zip(tk["client_id"].tolist(), tk["kind"].astype(str).tolist(), due, days(tk["completed_at"]), strict=True),
+        "feedback": zip(fb["client_id"].tolist(), days(fb["ts"]), _nullable(fb["rating"]), _nullable(fb["sentiment"]), strict=True),
+        "tickets": zip(tc["client_id"].tolist(), days(tc["opened_at"]), days(tc["resolved_at"]), _nullable(tc["resolution_rating"]), strict=True),
     }
     with tempfile.TemporaryDirectory() as folder:
         db = create_database(os.path.join(folder, "reference.sqlite3"), rows)

@@ -63,11 +63,11 @@ def _reference_db(ev) -> sqlite3.Connection:
 
     ids = {f"c{i}": i for i in range(1000)}
     lg, it, tk, fb, tc = ev
-    db.executemany("INSERT INTO logins VALUES (?,?)", zip(lg.client_id.map(ids), days(lg.ts)))
-    db.executemany("INSERT INTO interactions VALUES (?,?,?)", zip(it.client_id.map(ids), days(it.ts), floats(it.response_hours)))
-    db.executemany("INSERT INTO tasks VALUES (?,?,?,?)", zip(tk.client_id.map(ids), tk.kind, days(tk.due_date), days(tk.completed_at)))
-    db.executemany("INSERT INTO feedback VALUES (?,?,?,?)", zip(fb.client_id.map(ids), days(fb.ts), floats(fb.rating), floats(fb.sentiment)))
-    db.executemany("INSERT INTO tickets VALUES (?,?,?,?)", zip(tc.client_id.map(ids), days(tc.opened_at), days(tc.resolved_at), floats(tc.resolution_rating)))
+    db.executemany("INSERT INTO logins VALUES (?,?)", zip(lg.client_id.map(ids), days(lg.ts), strict=True))
+    db.executemany("INSERT INTO interactions VALUES (?,?,?)", zip(it.client_id.map(ids), days(it.ts), floats(it.response_hours), strict=True))
+    db.executemany("INSERT INTO tasks VALUES (?,?,?,?)", zip(tk.client_id.map(ids), tk.kind, days(tk.due_date), days(tk.completed_at), strict=True))
+    db.executemany("INSERT INTO feedback VALUES (?,?,?,?)", zip(fb.client_id.map(ids), days(fb.ts), floats(fb.rating), floats(fb.sentiment), strict=True))
+    db.executemany("INSERT INTO tickets VALUES (?,?,?,?)", zip(tc.client_id.map(ids), days(tc.opened_at), days(tc.resolved_at), floats(tc.resolution_rating), strict=True))
     return db
 
 
