@@ -1,0 +1,345 @@
+"""Sign-in pages, sessions, the guard's decisions, roles, secret keys and ``csd token``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import stat
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from app import create_app
+from dashboard import auth
+from dashboard.auth import (
+    Guest,
+    TestingStandIn,
+    current_role_can_write,
+    development_secret_key,
+    require_writer,
+    resolve_secret_key,
+    safe_next,
+)
+from dashboard.cli_token import token_command
+from dashboard.tokens import user_id_from_token
+from scoring.enums import Role
+from tests.conftest import TEST_PASSWORD
+
+SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture
+def app(migrated_url):
+    return create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+@pytest.fixture
+def members(session, make_user):
+    found = {
+        "admin": make_user("ann@example.com", name="Ann Admin", role=Role.ADMIN),
+        "viewer": make_user("vic@example.com", name="Vic Viewer", role=Role.VIEWER),
+        "inactive": make_user(
+            "ivy@example.com", name="Ivy Inactive", role=Role.MANAGER, active=False
+        ),
+    }
+    session.commit()
+    return found
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD, next_path: str | None = None):
+    page = client.get("/login" + (f"?next={next_path}" if next_path else "")).get_data(as_text=True)
+    form = {"email": email, "password": password, "csrf_token": csrf_token(page)}
+    if next_path:
+        form["next"] = next_path
+    return client.post("/login", data=form)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_login_page_in_the_products_style(client):
+    response = client.get("/login")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<title>Sign in · Customer Success Dashboard</title>" in page
+    assert '<h1 class="page-title h3 mb-1">Customer Success Dashboard</h1>' in page
+    for sheet in (
+        "1-vendor/bootstrap/bootstrap.min.css",
+        "1-vendor/bootstrap-icons/bootstrap-icons.min.css",
+        "2-app/app.css",
+    ):
+        assert f'href="/assets/{sheet}"' in page
+    assert 'type="email" id="email" name="email"' in page
+    assert 'type="password" id="password" name="password"' in page
+    assert "https://" not in page and "http://" not in page
+    # The stylesheets it links are served without a sign-in.
+    assert client.get("/assets/1-vendor/bootstrap/bootstrap.min.css").status_code == 200
+
+
+def test_sign_in_and_out(client, members):
+    response = sign_in(client, "ann@example.com", next_path="/?tab=risk")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?tab=risk"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert client.get("/").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.get("/login").headers["Location"] == "/"  # already signed in
+
+    out = client.get("/logout")
+    assert out.status_code == 302
+    assert out.headers["Location"] == "/login"
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_sign_in_without_next_goes_home(client, members):
+    assert sign_in(client, "ann@example.com").headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("ann@example.com", "wrong password"),
+        ("nobody@example.com", TEST_PASSWORD),
+        ("ivy@example.com", TEST_PASSWORD),
+    ],
+    ids=["wrong-password", "unknown-email", "inactive"],
+)
+def test_refused_sign_in_does_not_say_which_part_was_wrong(client, members, email, password):
+    response = sign_in(client, email, password)
+
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "The email or password is not correct." in page
+    assert f'value="{email}"' in page  # the email is kept, the password is not
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_sign_in_needs_the_forms_token(client, members):
+    client.get("/login")
+    response = client.post("/login", data={"email": "ann@example.com", "password": TEST_PASSWORD})
+
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_sign_in_with_empty_fields(client, members):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login", data={"email": "", "password": "", "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 400
+    assert "Enter your email and password." in response.get_data(as_text=True)
+
+
+def test_login_page_escapes_what_was_typed(client, members):
+    response = sign_in(client, '"><script>alert(1)</script>', "x")
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/?tab=risk", "/?tab=risk"),
+        ("/interventions", "/interventions"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/ok\r\nSet-Cookie: x=1", "/"),
+    ],
+)
+def test_safe_next_never_leaves_the_site(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_sign_in_ignores_a_foreign_next(client, members):
+    assert (
+        sign_in(client, "ann@example.com", next_path="//evil.example/").headers["Location"] == "/"
+    )
+
+
+def test_deactivated_member_is_signed_out(client, members, session):
+    sign_in(client, "ann@example.com")
+    members["admin"].active = False
+    session.commit()
+    assert client.get("/_dash-layout").status_code == 401
+
+
+# --------------------------------------------------------------------------- roles
+
+
+@pytest.mark.parametrize(
+    ("email", "can_write"), [("ann@example.com", True), ("vic@example.com", False)]
+)
+def test_role_decides_writes(app, members, email, can_write):
+    client = app.server.test_client()
+    sign_in(client, email)
+    with client:
+        client.get("/_dash-layout")
+        assert current_role_can_write() is can_write
+        if can_write:
+            require_writer()
+        else:
+            with pytest.raises(auth.WriteForbidden) as refused:
+                require_writer()
+            assert refused.value.code == 403
+
+
+def test_current_user_for_the_ui(app, members):
+    from flask_login import current_user
+
+    client = app.server.test_client()
+    sign_in(client, "vic@example.com")
+    with client:
+        client.get("/_dash-layout")
+        assert (current_user.name, current_user.role, current_user.id) == (
+            "Vic Viewer",
+            Role.VIEWER,
+            members["viewer"].id,
+        )
+
+
+def test_nobody_cannot_write(app):
+    with app.server.test_request_context("/"):
+        assert current_role_can_write() is False
+    assert Guest.role == Role.VIEWER
+
+
+def test_login_disabled_lets_tests_in_as_an_admin_stand_in(migrated_url):
+    app = create_app({"TESTING": True, "LOGIN_DISABLED": True, "DATABASE_URL": migrated_url})
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    with client:
+        client.get("/_dash-layout")
+        assert current_role_can_write() is True
+    assert TestingStandIn.role == Role.ADMIN
+
+
+def test_login_disabled_is_refused_outside_tests(migrated_url):
+    with pytest.raises(RuntimeError, match="LOGIN_DISABLED"):
+        create_app({"LOGIN_DISABLED": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
+
+
+# --------------------------------------------------------------------------- secret keys
+
+
+def test_deployment_needs_a_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        resolve_secret_key({}, database_configured=True)
+
+
+def test_deployment_refuses_a_short_secret_key():
+    with pytest.raises(RuntimeError, match="at least 32 characters"):
+        resolve_secret_key({"SECRET_KEY": "short"}, database_configured=True)
+
+
+def test_configured_key_is_used():
+    assert resolve_secret_key({"SECRET_KEY": SECRET}, database_configured=True) == SECRET
+
+
+def test_testing_gets_a_random_key():
+    first = resolve_secret_key({"TESTING": True}, database_configured=True)
+    assert len(first) == 64
+    assert first != resolve_secret_key({"TESTING": True}, database_configured=True)
+
+
+def test_development_key_is_created_once_and_private(tmp_path):
+    path = tmp_path / "instance" / "secret_key"
+    first = development_secret_key(path)
+
+    assert len(first) == 64
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert development_secret_key(path) == first
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]
+
+
+def test_development_uses_the_instance_key(monkeypatch, tmp_path):
+    path = tmp_path / "secret_key"
+    monkeypatch.setattr(auth, "SECRET_KEY_FILE", path)
+    monkeypatch.setattr(auth, "development_secret_key", lambda: development_secret_key(path))
+    key = resolve_secret_key({}, database_configured=False)
+    assert path.read_text().strip() == key
+
+
+def test_create_app_without_key_in_a_deployment_fails(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///unused.sqlite3")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_session_cookie_settings(app):
+    config = app.server.config
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["PERMANENT_SESSION_LIFETIME"] == dt.timedelta(hours=12)
+
+
+def test_init_auth_on_a_bare_server_keeps_its_database(migrated_url):
+    server = Flask("bare")
+    auth.init_auth(server, {"TESTING": True, "DATABASE_URL": migrated_url})
+    assert server.config["DATABASE_URL"] == migrated_url
+
+
+# --------------------------------------------------------------------------- csd token
+
+
+def test_csd_token_prints_a_token_the_server_accepts(migrated_url, members, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+
+    result = CliRunner().invoke(token_command, ["ANN@example.com", "--hours", "2"])
+
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert user_id_from_token(token, secret_key=SECRET) == members["admin"].id
+    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
+    response = app.server.test_client().get(
+        "/api/admin/customer-success/interventions", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["nobody@example.com"], "no team member with email nobody@example.com"),
+        (["ivy@example.com"], "ivy@example.com is not active"),
+        (["ann@example.com", "--hours", "0"], "Invalid value for '--hours'"),
+        (["ann@example.com", "--hours", "abc"], "Invalid value for '--hours'"),
+    ],
+)
+def test_csd_token_errors(migrated_url, members, monkeypatch, arguments, message):
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+
+    result = CliRunner().invoke(token_command, arguments)
+
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_csd_token_needs_a_key_in_a_deployment(migrated_url, members, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    result = CliRunner().invoke(token_command, ["ann@example.com"])
+    assert result.exit_code == 1
+    assert "SECRET_KEY is not set" in result.output
