@@ -26,6 +26,7 @@ from dashboard import shell
 from dashboard.api import register_api
 from dashboard.auth import init_auth
 from dashboard.callbacks import register_callbacks
+from dashboard.scheduler import start_if_enabled
 
 TITLE = "Customer Success Dashboard"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
     app.layout = shell.layout
     register_callbacks(app)
     register_api(server)
+    start_if_enabled(server)  # CSD_SCHEDULER=on: the daily job and report schedules
     return app
 
 

@@ -4,7 +4,8 @@
   file under ``tmp_path``, and a PostgreSQL database of its own created on the
   server of ``TEST_POSTGRES_URL`` (skipped when that is not set) and dropped
   afterwards. Each test gets its own database, so parallel runs never collide.
-- ``migrated_url``: ``db_url`` with the schema at the newest migration.
+- ``migrated_url``: a new database at the newest migration, on the same two
+  backends: a copy of a database migrated once per session.
 - ``session``: a session on ``migrated_url``; the test commits when it needs to.
 - factories bound to ``session``: ``make_user``, ``make_client``,
   ``add_events``, ``make_score``, ``make_intervention``. They flush, so ids are set.
@@ -12,12 +13,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -46,21 +50,23 @@ TEST_PASSWORD = "correct horse battery"
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
-def _sqlite_url(tmp_path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'csd-test.sqlite3'}"
-
-
-def _postgres_url() -> Iterator[str]:
+def _postgres_server() -> str:
     server_url = os.environ.get(POSTGRES_ENV)
     if not server_url:
         pytest.skip(
             f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
         )
+    return server_url
+
+
+def _postgres_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` when given), dropped afterwards."""
     name = f"csd_test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    clause = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         dispose_engines()
@@ -69,21 +75,52 @@ def _postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file migrated to the newest revision once per test session."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    dispose_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per test session; each test clones it."""
+    databases = _postgres_database(_postgres_server())
+    url = next(databases)
+    upgrade_database(url)
+    dispose_engines()
+    yield make_url(url).database
+    with contextlib.suppress(StopIteration):
+        next(databases)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path) -> Iterator[str]:
     """The URL of a new empty database: SQLite, then PostgreSQL when ``TEST_POSTGRES_URL`` is set."""
     if request.param == "sqlite":
-        yield from _sqlite_url(tmp_path)
+        yield f"sqlite:///{tmp_path / 'csd-test.sqlite3'}"
         dispose_engines()
     else:
-        yield from _postgres_url()
+        yield from _postgres_database(_postgres_server())
 
 
-@pytest.fixture
-def migrated_url(db_url) -> str:
-    """``db_url`` with the schema migrated to the newest revision."""
-    upgrade_database(db_url)
-    return db_url
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_url(request, tmp_path) -> Iterator[str]:
+    """A new database at the newest schema revision, on each backend like ``db_url``.
+
+    Each test gets its own copy of a database migrated once per session: the
+    same schema as migrating per test, at a fraction of the time.
+    """
+    if request.param == "sqlite":
+        path = tmp_path / "csd-test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        dispose_engines()
+    else:
+        template = request.getfixturevalue("_postgres_template")
+        yield from _postgres_database(_postgres_server(), template)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGrid
     var row = data(props);
     return h(
       "div",
-      { className: "client-cell lh-sm text-truncate", title: row.details || row.name },
+      { className: "client-cell d-flex flex-column justify-content-center h-100 lh-sm text-truncate", title: row.details || row.name },
       h("div", { className: "fw-semibold text-truncate" }, row.name),
       row.details ? h("div", { className: "small text-muted text-truncate" }, row.details) : null
     );
@@ -60,7 +60,7 @@ var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGrid
     }
     return h(
       "div",
-      { className: "lh-sm" },
+      { className: "d-flex flex-column justify-content-center h-100 lh-sm" },
       h("div", null, row.wedding),
       row.wedding_alert
         ? h(

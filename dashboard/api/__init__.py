@@ -3,7 +3,8 @@
 - ``POST /api/auth/token``: a bearer token for an email and password (public);
 - ``/api/admin/customer-success/health-scores`` (GET, POST),
   ``.../interventions`` (GET, POST), ``.../interventions/{id}`` (GET, PUT,
-  DELETE), ``.../metrics`` (GET) and ``.../risk-segments`` (GET): bearer token
+  DELETE), ``.../metrics`` (GET), ``.../risk-segments`` (GET) and ``.../reports`` (GET,
+  a PDF or a zip of CSV files): bearer token
   required, viewers read only;
 - ``GET /api/openapi.json`` and ``GET /api/docs``: the spec (public).
 
@@ -27,6 +28,7 @@ def load_operations() -> list:
         health_scores,
         interventions,
         metrics,
+        reports,
         risk_segments,
         token_endpoint,
     )

@@ -131,11 +131,13 @@ def _operation_spec(op: Operation, components: dict[str, Any]) -> dict[str, Any]
         spec["parameters"] = parameters
     if op.body is not None:
         spec["requestBody"] = {"required": op.body_required, "content": _json_content(op.body)}
+    content = (
+        _json_content(op.response)
+        if op.response is not None
+        else {media: {"schema": {"type": "string", "format": "binary"}} for media in op.files}
+    )
     responses: dict[str, Any] = {
-        str(op.status): {
-            "description": SUCCESS_DESCRIPTIONS.get(op.status, "OK"),
-            "content": _json_content(op.response),
-        }
+        str(op.status): {"description": SUCCESS_DESCRIPTIONS.get(op.status, "OK"), "content": content}
     }
     for status in op.errors:
         responses[str(status)] = {
@@ -146,13 +148,22 @@ def _operation_spec(op: Operation, components: dict[str, Any]) -> dict[str, Any]
     return spec
 
 
+def _response_label(item: dict[str, Any]) -> str:
+    """The response model's name, or the media types of a file download."""
+    content = item["content"]
+    if "application/json" in content:
+        return content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    return " or ".join(content)
+
+
 def _model_schemas(operations: list[Operation]) -> dict[str, Any]:
     """Schemas of every body (as validated) and response (as serialised) model, by model name."""
     pairs: list[tuple[type[BaseModel], str]] = [(ErrorResponse, "serialization")]
     for op in operations:
         if op.body is not None:
             pairs.append((op.body, "validation"))
-        pairs.append((op.response, "serialization"))
+        if op.response is not None:
+            pairs.append((op.response, "serialization"))
     unique = list(dict.fromkeys(pairs))
     _, definitions = models_json_schema(unique, ref_template=REF_TEMPLATE)
     return definitions.get("$defs", {})
@@ -217,13 +228,7 @@ def docs_page() -> str:
                     "op": op,
                     "body": body.get("$ref", "").rsplit("/", 1)[-1],
                     "responses": [
-                        (
-                            status,
-                            item["description"],
-                            item["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[
-                                -1
-                            ],
-                        )
+                        (status, item["description"], _response_label(item))
                         for status, item in op["responses"].items()
                     ],
                 }

@@ -43,7 +43,7 @@ class Operation:
     handler: Callable[..., Any]
     summary: str
     tag: str
-    response: type[BaseModel]
+    response: type[BaseModel] | None  # None: the handler returns a file download
     status: int = 200
     description: str = ""
     query: type[BaseModel] | None = None
@@ -53,6 +53,7 @@ class Operation:
     write: bool = False
     errors: tuple[int, ...] = ()
     path_params: dict[str, str] = field(default_factory=dict)  # name -> description
+    files: tuple[str, ...] = ()  # media types of a file download (``response`` is None)
 
 
 OPERATIONS: list[Operation] = []
@@ -65,7 +66,7 @@ def operation(
     *,
     summary: str,
     tag: str,
-    response: type[BaseModel],
+    response: type[BaseModel] | None,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Record the decorated handler as an API operation (see the module docstring).
@@ -139,6 +140,8 @@ def _view(op: Operation) -> Callable[..., Response]:
         if op.body is not None:
             kwargs["body"] = parse_body(op.body, required=op.body_required)
         result = op.handler(**kwargs)
+        if op.response is None:
+            return result
         headers: dict[str, str] = {}
         if isinstance(result, tuple):
             result, headers = result

@@ -12,6 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import data.models_reports  # noqa: F401  (its tables join Base.metadata)
 from data.db import database_url, make_engine
 from data.models import Base
 

@@ -25,7 +25,7 @@ def _file_name(url: str) -> str:
 
 
 def test_sm001_app_starts_with_clean_console(dash_duo, assert_clean_page):
-    dash_duo.start_server(create_app({"TESTING": True}))
+    dash_duo.start_server(create_app({"TESTING": True, "LOGIN_DISABLED": True}))
 
     dash_duo.wait_for_text_to_equal("h1", TITLE)
     assert dash_duo.driver.title == TITLE

@@ -262,3 +262,14 @@ def test_segment_bad_parameter_is_400(api, book, headers, query, field):
     response = api.get(f"{SEGMENTS}?{query}", headers=headers())
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
+
+
+def test_reports_download_a_pdf_or_a_zip_and_name_a_bad_parameter(api, book, headers):
+    viewer = headers("viewer")  # reading a report is not a write
+    pdf = api.get("/api/admin/customer-success/reports?period=7d", headers=viewer)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    archive = api.get("/api/admin/customer-success/reports?format=csv", headers=viewer)
+    assert archive.status_code == 200 and archive.mimetype == "application/zip"
+    bad = api.get("/api/admin/customer-success/reports?format=docx", headers=viewer)
+    assert bad.status_code == 400 and bad.json["error"]["details"][0]["field"] == "format"

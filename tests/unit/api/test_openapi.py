@@ -41,6 +41,7 @@ def test_spec_lists_every_operation(spec):
         (f"{base}/interventions/{{intervention_id}}", "delete"),
         (f"{base}/metrics", "get"),
         (f"{base}/risk-segments", "get"),
+        (f"{base}/reports", "get"),
     }
     assert len(operations) == len(OPERATIONS)
 

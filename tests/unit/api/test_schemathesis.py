@@ -20,6 +20,9 @@ from dashboard.api import load_operations
 from dashboard.api.openapi import openapi_path
 
 MAX_EXAMPLES = 40
+# A file download renders a whole report per example, over a handful of valid
+# parameter combinations: a few examples cover it.
+DOWNLOAD_EXAMPLES = 6
 
 
 @pytest.fixture
@@ -27,21 +30,24 @@ def api_schema(api_app, book):
     return schemathesis.openapi.from_wsgi("/api/openapi.json", api_app.server)
 
 
-def operation_labels() -> list[tuple[str, str]]:
-    """(method, OpenAPI path) of every operation, from the same records the spec is built from."""
-    return [(op.method, openapi_path(op.rule, "/api")) for op in load_operations()]
+def operation_labels() -> list[tuple[str, str, int]]:
+    """(method, OpenAPI path, examples) of every operation, from the records the spec is built from."""
+    return [
+        (op.method, openapi_path(op.rule, "/api"), MAX_EXAMPLES if op.response else DOWNLOAD_EXAMPLES)
+        for op in load_operations()
+    ]
 
 
 # ``schemathesis.pytest.from_fixture`` does not work with pytest 9 (it reads a removed
 # ``_nodeid``), so each operation's strategy is driven with Hypothesis directly.
-@pytest.mark.parametrize(("method", "path"), operation_labels())
-def test_api_conforms_to_its_spec(api_schema, headers, method, path):
+@pytest.mark.parametrize(("method", "path", "examples"), operation_labels())
+def test_api_conforms_to_its_spec(api_schema, headers, method, path, examples):
     admin = headers("admin")
     operation = api_schema[path][method]
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

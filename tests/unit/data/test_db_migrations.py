@@ -17,6 +17,8 @@ from data.db import (
 from data.models import Base
 
 TABLES = {
+    "report_schedules",
+    "job_locks",
     "users",
     "clients",
     "logins",

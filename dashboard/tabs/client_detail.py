@@ -1,0 +1,475 @@
+"""Client detail: a large dialog over any tab, opened by ``?client=<id>`` in the URL.
+
+Anything that lists clients opens it by putting the client in the URL
+(``dashboard.ids.open_client_id`` buttons, the grid's row click), so the
+detail has its own link. It shows the client's facts, the score history over
+the risk bands, the three sub-scores, the twelve components with the data
+coverage, why the score changed over the last 7 or 30 days (a waterfall of
+``scoring.explain.contributions`` whose bars add up to the change) and the
+client's interventions with their notes.
+
+It is read-only for everyone: a viewer sees everything and nothing here
+changes data. Closing it (button, Esc, backdrop) takes the client out of the
+URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import figures, queries
+from dashboard.ids import ClientDetailIds, ShellIds
+from dashboard.tabs import (
+    card_figure,
+    empty_state,
+    error_state,
+    graph,
+    guarded,
+    icon,
+    risk_badge,
+    trend_arrow,
+)
+from dashboard.view_state import CHANGE_WINDOWS, DEFAULT_WINDOW, state_of
+from scoring.columns import COVERAGE, PRIMARY_FACTOR, RISK_LEVEL, SCORE_INT, TREND
+from scoring.enums import ClientStatus, RiskLevel, Trend
+from scoring.model import COMPONENT_BY_NAME
+
+DETAIL_KEY = ClientDetailIds.KEY
+# Chart heights in pixels (history, sub-scores, components, waterfall): laptop, projector.
+GRAPH_HEIGHTS = {False: (340, 340, 500, 470), True: (430, 430, 620, 560)}
+# Their widths in twelfths: two charts a row on a laptop, one a row (larger) on the projector.
+COLUMN_WIDTHS = {False: (7, 5, 5, 7), True: (12, 12, 12, 12)}
+COLUMN_IDS = (
+    ClientDetailIds.COLUMN_HISTORY,
+    ClientDetailIds.COLUMN_SUBSCORES,
+    ClientDetailIds.COLUMN_COMPONENTS,
+    ClientDetailIds.COLUMN_WATERFALL,
+)
+HEADER = ClientDetailIds.HEADER
+CHANGE_NOTE = ClientDetailIds.CHANGE_NOTE
+
+
+def graph_styles(presentation: bool) -> list:
+    """Each chart's style (taller for the projector's larger type), then each column's width."""
+    heights = [{"height": f"{height}px"} for height in GRAPH_HEIGHTS[presentation]]
+    return [*heights, *COLUMN_WIDTHS[presentation]]
+
+
+def _window_selector() -> html.Div:
+    return html.Div(
+        [
+            dbc.Label(
+                "Why the score changed over",
+                html_for=ClientDetailIds.WINDOW,
+                class_name="fw-semibold me-2 mb-0",
+            ),
+            dbc.RadioItems(
+                id=ClientDetailIds.WINDOW,
+                options=[
+                    {"label": f"the last {days} days", "value": days} for days in CHANGE_WINDOWS
+                ],
+                value=DEFAULT_WINDOW,
+                inline=True,
+                input_class_name="me-1",
+            ),
+        ],
+        className="d-flex align-items-center flex-wrap",
+    )
+
+
+def layout() -> dbc.Modal:
+    """The dialog, closed; ``sync_detail`` opens it and ``render_detail`` fills it.
+
+    Full screen below 1400 pixels wide (the projector's 1280x720 included).
+    """
+    return dbc.Modal(
+        [
+            dcc.Store(id=DETAIL_KEY),
+            dbc.ModalHeader(dbc.ModalTitle(id=ClientDetailIds.TITLE), close_button=True),
+            dbc.ModalBody(
+                [
+                    html.Div(id=HEADER, className="mb-3"),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                graph(ClientDetailIds.HISTORY, height=GRAPH_HEIGHTS[False][0]),
+                                id=ClientDetailIds.COLUMN_HISTORY,
+                                lg=COLUMN_WIDTHS[False][0],
+                            ),
+                            dbc.Col(
+                                graph(ClientDetailIds.SUBSCORES, height=GRAPH_HEIGHTS[False][1]),
+                                id=ClientDetailIds.COLUMN_SUBSCORES,
+                                lg=COLUMN_WIDTHS[False][1],
+                            ),
+                            dbc.Col(
+                                graph(ClientDetailIds.COMPONENTS, height=GRAPH_HEIGHTS[False][2]),
+                                id=ClientDetailIds.COLUMN_COMPONENTS,
+                                lg=COLUMN_WIDTHS[False][2],
+                                class_name="order-lg-last",
+                            ),
+                            dbc.Col(
+                                [
+                                    _window_selector(),
+                                    graph(
+                                        ClientDetailIds.WATERFALL, height=GRAPH_HEIGHTS[False][3]
+                                    ),
+                                    html.Div(
+                                        id=CHANGE_NOTE,
+                                        className="small text-muted presentation-hidden",
+                                    ),
+                                ],
+                                id=ClientDetailIds.COLUMN_WATERFALL,
+                                lg=COLUMN_WIDTHS[False][3],
+                            ),
+                        ],
+                        class_name="g-3 mb-3",
+                    ),
+                    html.H5("Interventions and notes", className="mt-2"),
+                    html.Div(id=ClientDetailIds.INTERVENTIONS),
+                ],
+                id=ClientDetailIds.BODY,
+            ),
+            dbc.ModalFooter(
+                dbc.Button(
+                    [icon("bi-x-lg", "me-1"), "Close"],
+                    id=ClientDetailIds.CLOSE,
+                    n_clicks=0,
+                    color="secondary",
+                )
+            ),
+        ],
+        id=ClientDetailIds.MODAL,
+        is_open=False,
+        size="xl",
+        fullscreen="xxl-down",
+        scrollable=True,
+        labelledby=ClientDetailIds.TITLE,
+    )
+
+
+# -- pieces ----------------------------------------------------------------------------
+
+
+def _fact(label: str, value: Any) -> html.Div:
+    return html.Div(
+        [html.Div(label, className="kpi-label mb-0"), html.Div(value, className="fw-semibold")]
+    )
+
+
+def header(detail: queries.ClientDetail) -> html.Div:
+    """Who the client is, and the score today with its level, trend, coverage and main risk factor."""
+    client = detail.client
+    wedding = queries.as_date(client.get("wedding_date"))
+    status = ClientStatus(client.get("status", ClientStatus.ACTIVE.value))
+    facts: list[Any] = []
+    if isinstance(client.get("partner_names"), str):
+        facts.append(_fact("Couple", client["partner_names"]))
+    if isinstance(client.get("venue"), str):
+        facts.append(_fact("Venue", client["venue"]))
+    if wedding is not None:
+        when = queries.date_text(wedding)
+        if detail.day is not None:
+            days = (wedding - detail.day).days
+            when += f" (in {days:,} days)" if days > 0 else (" (today)" if days == 0 else " (past)")
+        facts.append(_fact("Wedding", when))
+    facts.append(_fact("Owner", detail.owner_name or "unassigned"))
+    if status != ClientStatus.ACTIVE:
+        facts.append(_fact("Status", status.label))
+
+    score_block: list[Any]
+    latest = detail.latest
+    if latest is None:
+        score_block = [html.Span("not enough data", className="score-missing")]
+    else:
+        level = RiskLevel(latest[RISK_LEVEL])
+        trend = latest.get(TREND)
+        factor = latest.get(PRIMARY_FACTOR)
+        alert = queries.proximity_days(client.get("wedding_date"), level.value, detail.day)
+        score_block = [
+            html.Div(
+                [
+                    html.Span(
+                        f"{int(latest[SCORE_INT])}",
+                        className="kpi-value me-2",
+                        id=ClientDetailIds.SCORE,
+                    ),
+                    risk_badge(level, suffix=" risk"),
+                    html.Span(
+                        trend_arrow(
+                            trend if trend in Trend._value2member_map_ else Trend.STABLE,
+                            with_label=True,
+                        ),
+                        className="ms-2 fw-semibold",
+                    ),
+                ],  # fmt: skip
+                className="d-flex align-items-center",
+            ),
+            html.Div(
+                [
+                    f"Health score on {queries.date_text(detail.day)}",
+                    html.Span(f" · data coverage {latest[COVERAGE]:.0%}", className="coverage")
+                    if pd.notna(latest.get(COVERAGE))
+                    else "",
+                ],
+                className="small text-muted",
+            ),
+        ]
+        if factor in COMPONENT_BY_NAME:
+            score_block.append(
+                html.Div(
+                    [
+                        html.Span("Main risk factor: ", className="text-muted"),
+                        html.Span(COMPONENT_BY_NAME[factor].label, className="fw-semibold"),
+                    ]
+                )  # fmt: skip
+            )
+        if alert is not None:
+            score_block.append(
+                html.Div(
+                    [
+                        icon("bi-exclamation-triangle-fill", "me-1"),
+                        f"Wedding in {alert} days while at {level.label.lower()} risk",
+                    ],
+                    className="fw-semibold text-risk-critical",
+                )  # fmt: skip
+            )
+    return dbc.Row(
+        [
+            dbc.Col(html.Div(facts, className="d-flex flex-wrap gap-4"), lg=7),
+            dbc.Col(
+                score_block, lg=5, class_name="text-lg-end d-flex flex-column align-items-lg-end"
+            ),
+        ],
+        class_name="g-3 align-items-start",
+    )
+
+
+def interventions_list(detail: queries.ClientDetail, *, zone, now: pd.Timestamp) -> Any:
+    """The client's interventions, newest first, each with its notes."""
+    frame = detail.interventions
+    if frame.empty:
+        return empty_state("No interventions for this client yet.", icon_name="bi-clipboard")
+    notes = detail.notes
+    items = []
+    for row in frame.to_dict("records"):
+        labels = queries.intervention_labels(row)
+        own = notes[notes["intervention_id"] == row["id"]] if not notes.empty else notes
+        due = queries.local_time_text(row.get("due_date"), zone, now=now)
+        meta = [
+            f"{labels['type']} · {labels['priority']} priority · {labels['status']}",
+            f" · due {due}" if due else "",
+            f" · {row['assigned_to_name']}"
+            if isinstance(row.get("assigned_to_name"), str)
+            else " · unassigned",
+        ]
+        body: list[Any] = [
+            html.Div(
+                [
+                    html.Span(str(row["title"]), className="fw-semibold"),
+                    dbc.Badge("Overdue", color="danger", class_name="ms-2")
+                    if row.get("overdue")
+                    else None,
+                ]
+            ),
+            html.Div(meta, className="small text-muted"),
+        ]
+        if isinstance(row.get("description"), str) and row["description"].strip():
+            body.append(html.Div(row["description"], className="small mt-1"))
+        if len(own):
+            body.append(
+                html.Ul(
+                    [
+                        html.Li(
+                            [
+                                html.Span(
+                                    f"{queries.local_time_text(note.created_at, zone, now=now)} · "
+                                    f"{note.author_name if isinstance(note.author_name, str) else 'someone'}: ",
+                                    className="text-muted",
+                                ),
+                                str(note.body),
+                            ],
+                            className="small",
+                        )
+                        for note in own.itertuples(index=False)
+                    ],
+                    className="mb-0 mt-1 ps-3",
+                )
+            )
+        items.append(dbc.ListGroupItem(body))
+    return dbc.ListGroup(items, id=ClientDetailIds.INTERVENTION_LIST)
+
+
+def change_note(change: queries.ChangeExplanation | None, window: int) -> str:
+    if change is None:
+        return "Not enough score history to explain a change yet."
+    days = (change.end_day - change.start_day).days
+    if days < window:
+        return f"The client has been scored for {days} days: the change since its first score is shown."
+    return (
+        "Each bar is one component's effective weight times the change in its score "
+        "(plus the effect of components gaining or losing data); together they make the change."
+    )
+
+
+# -- callbacks -------------------------------------------------------------------------
+
+
+def _key(search: str | None) -> dict | None:
+    state = state_of(search)
+    if not state.client:
+        return None
+    return {"client": state.client, "window": state.window, "presentation": state.presentation}
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output(ShellIds.URL, "search", allow_duplicate=True),
+        Output(ClientDetailIds.MODAL, "is_open"),
+        Output(ClientDetailIds.WINDOW, "value"),
+        Output(DETAIL_KEY, "data"),
+        Input(ShellIds.URL, "search"),
+        Input(ClientDetailIds.CLOSE, "n_clicks"),
+        Input(ClientDetailIds.MODAL, "is_open"),
+        Input(ClientDetailIds.WINDOW, "value"),
+        State(DETAIL_KEY, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def sync_detail(
+        search: str | None,
+        _close: int | None,
+        is_open: bool | None,
+        window: int | None,
+        key: dict | None,
+    ):
+        """URL -> dialog (open, window); closing it or changing the window -> URL."""
+        state = state_of(search)
+        trigger = ctx.triggered_id
+        if trigger == ClientDetailIds.CLOSE or (trigger == ClientDetailIds.MODAL and not is_open):
+            if not state.client:
+                return no_update, False if is_open else no_update, no_update, no_update
+            return (
+                state.replace(client=None, window=DEFAULT_WINDOW).to_search(),
+                False,
+                no_update,
+                no_update,
+            )
+        if trigger == ClientDetailIds.MODAL:
+            raise PreventUpdate
+        if trigger == ClientDetailIds.WINDOW:
+            new = state.replace(window=int(window or DEFAULT_WINDOW))
+            new_key = _key(new.to_search())
+            return (
+                (new.to_search() if new != state else no_update),
+                no_update,
+                no_update,
+                (new_key if new_key != key else no_update),
+            )
+        new_key = _key(search)
+        return (
+            no_update,
+            bool(state.client) if bool(state.client) != bool(is_open) else no_update,
+            state.window if state.window != window else no_update,
+            new_key if new_key != key else no_update,
+        )
+
+    def _failed() -> tuple:
+        blank = figures.empty_figure("", message="")
+        return (
+            "Client",
+            error_state("this client"),
+            blank,
+            blank,
+            blank,
+            blank,
+            "",
+            "",
+            *graph_styles(False),
+        )
+
+    @app.callback(
+        Output(ClientDetailIds.TITLE, "children"),
+        Output(HEADER, "children"),
+        Output(ClientDetailIds.HISTORY, "figure"),
+        Output(ClientDetailIds.SUBSCORES, "figure"),
+        Output(ClientDetailIds.COMPONENTS, "figure"),
+        Output(ClientDetailIds.WATERFALL, "figure"),
+        Output(CHANGE_NOTE, "children"),
+        Output(ClientDetailIds.INTERVENTIONS, "children"),
+        Output(ClientDetailIds.HISTORY, "style"),
+        Output(ClientDetailIds.SUBSCORES, "style"),
+        Output(ClientDetailIds.COMPONENTS, "style"),
+        Output(ClientDetailIds.WATERFALL, "style"),
+        *(Output(column, "lg") for column in COLUMN_IDS),
+        Input(DETAIL_KEY, "data"),
+        Input(ShellIds.DATA_VERSION, "data"),
+    )
+    @guarded("the client detail", _failed)
+    def render_detail(key: dict | None, _version: int | None):
+        """Everything about the client in the URL, for its change window."""
+        if not key:
+            raise PreventUpdate
+        presentation = bool(key.get("presentation"))
+        window = int(key.get("window") or DEFAULT_WINDOW)
+        now = queries.utc_now()
+        zone = queries.display_zone()
+        with queries.read_session() as session:
+            detail = queries.client_detail_model(
+                session, str(key["client"]), window=window, now=now
+            )
+        if detail is None:
+            blank = figures.empty_figure("", message="")
+            missing = empty_state("There is no client with this id.", hint="The link may be out of date.",
+                                  icon_name="bi-person-x")  # fmt: skip
+            return (
+                "Client not found",
+                missing,
+                blank,
+                blank,
+                blank,
+                blank,
+                "",
+                "",
+                *graph_styles(False),
+            )
+        name = str(detail.client["name"])
+        history = figures.score_history(
+            detail.history,
+            client_name=name,
+            interventions=detail.interventions,
+            presentation=presentation,
+        )
+        if detail.latest is not None:
+            subscores = figures.subscore_bars(detail.latest, presentation=presentation)
+            components = figures.component_bars(detail.latest, presentation=presentation)
+        else:
+            subscores = figures.empty_figure("Sub-scores", presentation=presentation)
+            components = figures.empty_figure("Score components", presentation=presentation)
+        change = detail.change
+        if change is not None:
+            waterfall = figures.change_waterfall(
+                change.parts,
+                start_score=change.start_score,
+                end_score=change.end_score,
+                start_label=queries.date_text(change.start_day, year=False),
+                end_label=queries.date_text(change.end_day, year=False),
+                presentation=presentation,
+            )
+        else:
+            waterfall = figures.empty_figure("Why the score changed", presentation=presentation,
+                                             message="Not enough score history yet")  # fmt: skip
+        return (
+            name,
+            header(detail),
+            card_figure(history),
+            card_figure(subscores),
+            card_figure(components),
+            card_figure(waterfall),
+            change_note(change, window),
+            interventions_list(detail, zone=zone, now=now),
+            *graph_styles(presentation),
+        )

@@ -1,0 +1,520 @@
+"""Risk Segments: a card per risk level and the client table with search, filters, sort and pages.
+
+The table is a dash-ag-grid fed one page at a time: ``queries.client_page``
+asks ``scores.current_scores`` for the page the URL names, with the filters
+and sort applied in SQL, so the browser never receives the whole book.
+
+State: every control writes to the URL and follows it (``sync_controls`` is a
+circular callback with the tab's own ``dcc.Location``, so back/forward and
+shared links set the controls too). The grid redraws only when the part of
+the URL that shapes it changes (``_table_key``), not when a client's detail
+opens over it. Ten clients a page, lowest score first by default.
+
+Clicking a segment card shows only that level; clicking it again shows all.
+The cards count the whole book on the latest score day. In presentation mode
+the filter controls are hidden (the table's header says which filters apply,
+``filters_text``) and the grid drops the last-interaction time for width.
+Cell layouts (name with wedding details, score with trend, risk badge,
+wedding date with its proximity alert) come from ``assets/2-app/client-grid.js``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import queries
+from dashboard.ids import (
+    SEGMENT_CARD,
+    SEGMENT_COUNT,
+    RiskSegmentsIds,
+    segment_card_id,
+    segment_count_id,
+)
+from dashboard.tabs import error_state, guarded, icon
+from dashboard.view_state import (
+    ACTIVITY_LEVELS,
+    DEFAULT_WINDOW,
+    SORT_CHOICES,
+    ViewState,
+    parse_sort_value,
+    sort_value,
+    state_of,
+)
+from scoring.enums import RiskLevel
+
+TABLE_KEY = RiskSegmentsIds.TABLE_KEY
+# The tab's own view of the URL: its callbacks fire only while the tab is shown.
+TAB_URL = RiskSegmentsIds.URL
+ANY_ACTIVITY = "any"
+ROW_HEIGHT = 56
+
+# Cells are flex boxes so one-line and two-line cells share a vertical centre.
+NUMBER_CELL = {"display": "flex", "alignItems": "center", "justifyContent": "flex-end"}
+COLUMNS: list[dict[str, Any]] = [
+    {
+        "field": "name",
+        "headerName": "Client",
+        "cellRenderer": "ClientCell",
+        "flex": 1,
+        "minWidth": 240,
+    },
+    {"field": "score", "headerName": "Score", "cellRenderer": "ScoreCell"},
+    {"field": "risk_label", "headerName": "Risk", "cellRenderer": "RiskCell"},
+    {"field": "wedding", "headerName": "Wedding", "cellRenderer": "WeddingCell"},
+    {
+        "field": "interactions_7d",
+        "headerName": "Interactions (7 days)",
+        "type": "numericColumn",
+        "cellStyle": NUMBER_CELL,
+    },
+    {
+        "field": "open_interventions",
+        "headerName": "Active interventions",
+        "type": "numericColumn",
+        "cellStyle": NUMBER_CELL,
+    },
+    {"field": "last_activity", "headerName": "Last activity"},
+    {"field": "last_interaction", "headerName": "Last interaction"},
+]
+# Column widths in pixels on a laptop and on the projector's larger type; None = hidden.
+WIDTHS: dict[bool, dict[str, int | None]] = {
+    False: {"score": 95, "risk_label": 115, "wedding": 150, "interactions_7d": 130,
+            "open_interventions": 130, "last_activity": 130, "last_interaction": 150},
+    True: {"score": 110, "risk_label": 150, "wedding": 175, "interactions_7d": 150,
+           "open_interventions": 165, "last_activity": 150, "last_interaction": None},
+}  # fmt: skip
+
+
+def column_defs(presentation: bool) -> list[dict[str, Any]]:
+    """The grid's columns; presentation mode leaves out the last interaction's time and widens the rest."""
+    widths = WIDTHS[presentation]
+    defs = []
+    for column in COLUMNS:
+        field = column["field"]
+        if field not in widths:
+            defs.append(dict(column))
+        elif widths[field] is None:
+            defs.append({**column, "hide": True})
+        else:
+            defs.append({**column, "width": widths[field]})
+    return defs
+
+
+def _table_key(state: ViewState) -> str:
+    """The part of the view state that shapes the table (filters, search, sort, page)."""
+    return state.replace(
+        client=None, window=DEFAULT_WINDOW, presentation=False, extra=()
+    ).to_search()
+
+
+def segment_card(level: RiskLevel, selected: bool) -> dbc.Col:
+    """A clickable card for one risk level; its count is filled in by ``update_table``."""
+    low, high = level.band
+    return dbc.Col(
+        html.Button(
+            [
+                html.Div(
+                    [
+                        html.Span(f"{level.label} risk", className="fw-bold fs-5"),
+                        html.Span(f"{low}–{high}", className="text-muted fw-semibold"),
+                    ],
+                    className="d-flex justify-content-between align-items-baseline",
+                ),
+                html.Div(
+                    [
+                        html.Span(
+                            "–",
+                            id=segment_count_id(level.value),
+                            className="kpi-value me-2",
+                        ),
+                        html.Span("clients", className="text-muted"),
+                    ],
+                    className="d-flex align-items-baseline",
+                ),
+                html.Div(
+                    [icon("bi-arrow-return-right", "me-1"), level.action],
+                    className=f"fw-semibold text-risk-{level.value}",
+                ),
+            ],  # fmt: skip
+            id=segment_card_id(level.value),
+            n_clicks=0,
+            className=_segment_class(level, selected),
+            title=f"Show only {level.label.lower()}-risk clients (click again to show all)",
+            **{"aria-pressed": "true" if selected else "false"},
+        ),
+        xs=6,
+        lg=3,
+        class_name="mb-3",
+    )
+
+
+def _segment_class(level: RiskLevel, selected: bool) -> str:
+    base = f"card segment-card w-100 text-start p-3 risk-edge-{level.value}"
+    return f"{base} border-2 border-primary shadow" if selected else base
+
+
+def _controls(state: ViewState) -> dbc.Card:
+    def labelled(label: str, control: Any, width: dict[str, int], label_for: str) -> dbc.Col:
+        return dbc.Col(
+            [dbc.Label(label, html_for=label_for, class_name="small fw-semibold mb-1"), control],
+            **width,
+        )
+
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    labelled(
+                        "Search",
+                        dbc.Input(
+                            id=RiskSegmentsIds.SEARCH,
+                            type="search",
+                            value=state.search,
+                            placeholder="Name, partner or venue",
+                            debounce=400,
+                            maxlength=100,
+                        ),
+                        {"lg": 3, "xs": 12},
+                        RiskSegmentsIds.SEARCH,
+                    ),
+                    labelled(
+                        "Risk level",
+                        dcc.Dropdown(
+                            id=RiskSegmentsIds.RISK,
+                            options=[
+                                {"label": level.label, "value": level.value} for level in RiskLevel
+                            ],
+                            value=[level.value for level in state.risk],
+                            multi=True,
+                            placeholder="All levels",
+                            searchable=False,
+                        ),
+                        {"lg": 2, "xs": 6},
+                        RiskSegmentsIds.RISK,
+                    ),
+                    labelled(
+                        "Wedding date",
+                        dcc.DatePickerRange(
+                            id=RiskSegmentsIds.WEDDING,
+                            start_date=state.wedding_from,
+                            end_date=state.wedding_to,
+                            display_format="D MMM YYYY",
+                            start_date_placeholder_text="From",
+                            end_date_placeholder_text="To",
+                            clearable=True,
+                            first_day_of_week=1,
+                        ),
+                        {"lg": 2, "xs": 6},
+                        RiskSegmentsIds.WEDDING,
+                    ),
+                    labelled(
+                        "Activity",
+                        dbc.Select(
+                            id=RiskSegmentsIds.ACTIVITY,
+                            options=[{"label": "Any activity", "value": ANY_ACTIVITY}]
+                            + [
+                                {"label": label, "value": value}
+                                for value, label in ACTIVITY_LEVELS.items()
+                            ],
+                            value=state.activity or ANY_ACTIVITY,
+                        ),
+                        {"lg": 2, "xs": 6},
+                        RiskSegmentsIds.ACTIVITY,
+                    ),
+                    labelled(
+                        "Sort by",
+                        dbc.Select(
+                            id=RiskSegmentsIds.SORT,
+                            options=[
+                                {"label": label, "value": sort_value(*key)}
+                                for key, label in SORT_CHOICES.items()
+                            ],
+                            value=state.sort_value,
+                        ),
+                        {"lg": 3, "xs": 6},
+                        RiskSegmentsIds.SORT,
+                    ),
+                ],
+                class_name="g-2 align-items-start",
+            )
+        ),
+        # The room sees the filters in the table's header (``filters_text``), not these controls.
+        class_name="mb-3 presentation-hidden",
+    )
+
+
+def filters_text(state: ViewState) -> str:
+    """The filters and sort of ``state`` in words, for the table's header (pure: unit-tested)."""
+    parts = []
+    if state.risk:
+        parts.append(" and ".join(level.label for level in state.risk) + " risk")
+    if state.search:
+        parts.append(f"“{state.search}”")
+    if state.wedding_from and state.wedding_to:
+        parts.append(
+            f"wedding {queries.date_text(state.wedding_from)} – {queries.date_text(state.wedding_to)}"
+        )
+    elif state.wedding_from:
+        parts.append(f"wedding from {queries.date_text(state.wedding_from)}")
+    elif state.wedding_to:
+        parts.append(f"wedding until {queries.date_text(state.wedding_to)}")
+    if state.activity:
+        parts.append(ACTIVITY_LEVELS[state.activity].lower())
+    parts.append(SORT_CHOICES[(state.sort, state.order)].lower())
+    return " · ".join(parts)
+
+
+def layout(state: ViewState) -> html.Div:
+    """The tab's frame with its controls set from ``state``; ``update_table`` fills in the data."""
+    return html.Div(
+        [
+            dcc.Location(id=TAB_URL, refresh="callback-nav"),
+            dcc.Store(id=TABLE_KEY, data=_table_key(state)),
+            dcc.Store(id=RiskSegmentsIds.PRESENTATION, data=state.presentation),
+            dbc.Row(
+                [segment_card(level, level in state.risk) for level in RiskLevel], class_name="g-3"
+            ),
+            _controls(state),
+            dbc.Card(
+                [
+                    dbc.CardHeader(
+                        html.Div(
+                            [
+                                html.Span(id=RiskSegmentsIds.SUMMARY, className="fw-semibold"),
+                                html.Div(
+                                    [
+                                        dbc.Button(
+                                            [icon("bi-x-circle", "me-1"), "Clear filters"],
+                                            id=RiskSegmentsIds.CLEAR,
+                                            n_clicks=0,
+                                            color="secondary",
+                                            outline=True,
+                                            size="sm",
+                                            class_name="presentation-hidden",
+                                        ),
+                                        dbc.Pagination(
+                                            id=RiskSegmentsIds.PAGER,
+                                            active_page=state.page,
+                                            max_value=max(1, state.page),
+                                            fully_expanded=False,
+                                            first_last=True,
+                                            previous_next=True,
+                                            size="sm",
+                                            class_name="mb-0",
+                                        ),
+                                    ],
+                                    className="d-flex align-items-center gap-3",
+                                ),
+                            ],
+                            className="d-flex justify-content-between align-items-center flex-wrap gap-2",
+                        )
+                    ),
+                    dag.AgGrid(
+                        id=RiskSegmentsIds.GRID,
+                        columnDefs=column_defs(state.presentation),
+                        rowData=[],
+                        defaultColDef={
+                            "sortable": False,
+                            "resizable": True,
+                            "suppressMovable": True,
+                            "wrapHeaderText": True,
+                            "autoHeaderHeight": True,
+                            "cellStyle": {"display": "flex", "alignItems": "center"},
+                        },
+                        getRowId="params.data.client_id",
+                        dashGridOptions={
+                            "domLayout": "autoHeight",
+                            "rowHeight": ROW_HEIGHT,
+                            "suppressCellFocus": True,
+                            "localeText": {"noRowsToShow": "No clients match these filters"},
+                            "rowClass": "client-row",
+                        },
+                        className="ag-theme-quartz client-grid",
+                        style={"height": None, "width": "100%"},
+                    ),  # fmt: skip
+                ],
+                class_name="mb-3",
+            ),
+        ],
+        id="risk-segments-tab",
+    )
+
+
+def _state_from_controls(
+    state: ViewState,
+    trigger: Any,
+    *,
+    search: str | None,
+    risk: list[str] | None,
+    wedding_from: str | None,
+    wedding_to: str | None,
+    activity: str | None,
+    sort: str | None,
+    page: int | None,
+) -> ViewState:
+    """The view state after the control ``trigger`` changed (pure: unit-tested)."""
+    if isinstance(trigger, dict) and trigger.get("type") == SEGMENT_CARD:
+        level = RiskLevel(trigger["level"])
+        return state.with_filters(risk=() if state.risk == (level,) else (level,))
+    if trigger == RiskSegmentsIds.CLEAR:
+        return state.with_filters(
+            risk=(), search="", wedding_from=None, wedding_to=None, activity=None
+        )
+    if trigger == RiskSegmentsIds.SEARCH:
+        return state.with_filters(search=(search or "").strip()[:100])
+    if trigger == RiskSegmentsIds.RISK:
+        wanted = set(risk or [])
+        return state.with_filters(risk=tuple(level for level in RiskLevel if level.value in wanted))
+    if trigger == RiskSegmentsIds.WEDDING:
+        start, end = (
+            dt.date.fromisoformat(v[:10]) if v else None for v in (wedding_from, wedding_to)
+        )
+        if start and end and start > end:
+            start, end = end, start
+        return state.with_filters(wedding_from=start, wedding_to=end)
+    if trigger == RiskSegmentsIds.ACTIVITY:
+        return state.with_filters(activity=activity if activity in ACTIVITY_LEVELS else None)
+    if trigger == RiskSegmentsIds.SORT:
+        key, order = parse_sort_value(sort)
+        return state.with_filters(sort=key, order=order)
+    if trigger == RiskSegmentsIds.PAGER:
+        return state.replace(page=max(1, int(page or 1)))
+    return state
+
+
+CONTROL_ORDER = ("search", "risk", "wedding_from", "wedding_to", "activity", "sort", "page")
+
+
+def control_values(state: ViewState) -> dict[str, Any]:
+    """What each filter control shows for ``state`` (pure: unit-tested)."""
+    return {
+        "search": state.search,
+        "risk": [level.value for level in state.risk],
+        "wedding_from": state.wedding_from.isoformat() if state.wedding_from else None,
+        "wedding_to": state.wedding_to.isoformat() if state.wedding_to else None,
+        "activity": state.activity or ANY_ACTIVITY,
+        "sort": state.sort_value,
+        "page": state.page,
+    }
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A control's current value in the form of ``control_values`` (so equal values compare equal)."""
+    if name == "search":
+        return value or ""
+    if name == "risk":
+        return list(value or [])
+    if name in ("wedding_from", "wedding_to"):
+        return value[:10] if value else None
+    return value
+
+
+def _if_changed(new: Any, current: Any) -> Any:
+    return new if new != current else no_update
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output(TAB_URL, "search"),
+        Output(RiskSegmentsIds.SEARCH, "value"),
+        Output(RiskSegmentsIds.RISK, "value"),
+        Output(RiskSegmentsIds.WEDDING, "start_date"),
+        Output(RiskSegmentsIds.WEDDING, "end_date"),
+        Output(RiskSegmentsIds.ACTIVITY, "value"),
+        Output(RiskSegmentsIds.SORT, "value"),
+        Output(RiskSegmentsIds.PAGER, "active_page"),
+        Output({"type": SEGMENT_CARD, "level": ALL}, "className"),
+        Output(TABLE_KEY, "data"),
+        Output(RiskSegmentsIds.GRID, "columnDefs"),
+        Output(RiskSegmentsIds.PRESENTATION, "data"),
+        Input(TAB_URL, "search"),
+        Input(RiskSegmentsIds.SEARCH, "value"),
+        Input(RiskSegmentsIds.RISK, "value"),
+        Input(RiskSegmentsIds.WEDDING, "start_date"),
+        Input(RiskSegmentsIds.WEDDING, "end_date"),
+        Input(RiskSegmentsIds.ACTIVITY, "value"),
+        Input(RiskSegmentsIds.SORT, "value"),
+        Input(RiskSegmentsIds.PAGER, "active_page"),
+        Input({"type": SEGMENT_CARD, "level": ALL}, "n_clicks"),
+        Input(RiskSegmentsIds.CLEAR, "n_clicks"),
+        State(TABLE_KEY, "data"),
+        State(RiskSegmentsIds.PRESENTATION, "data"),
+        prevent_initial_call=True,
+    )
+    def sync_controls(
+        search_url, search, risk, wedding_from, wedding_to, activity, sort, page, _cards, _clear,
+        table_key, presentation_shown,
+    ):  # fmt: skip
+        """Controls -> URL when one changes; URL -> controls on navigation (back, links)."""
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict) and not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        state = state_of(search_url)
+        current = {
+            "search": search, "risk": risk, "wedding_from": wedding_from, "wedding_to": wedding_to,
+            "activity": activity, "sort": sort, "page": page,
+        }  # fmt: skip
+        new = state if trigger == TAB_URL else _state_from_controls(state, trigger, **current)
+        controls = control_values(new)
+        card_ids = [output["id"]["level"] for output in ctx.outputs_list[8]]
+        presentation_changed = new.presentation != bool(presentation_shown)
+        return (
+            new.to_search() if new != state else no_update,
+            *(_if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+            [_segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in card_ids],
+            _if_changed(_table_key(new), table_key),
+            column_defs(new.presentation) if presentation_changed else no_update,
+            new.presentation if presentation_changed else no_update,
+        )
+
+    def _failed() -> tuple:
+        return [], 1, error_state("the client table"), ["–"] * len(ctx.outputs_list[3])
+
+    @app.callback(
+        Output(RiskSegmentsIds.GRID, "rowData"),
+        Output(RiskSegmentsIds.PAGER, "max_value"),
+        Output(RiskSegmentsIds.SUMMARY, "children"),
+        Output({"type": SEGMENT_COUNT, "level": ALL}, "children"),
+        Input(TABLE_KEY, "data"),
+    )
+    @guarded("the client table", _failed)
+    def update_table(table_key: str | None):
+        """One page of clients for the URL's filters, and the segment counts."""
+        state = state_of(table_key)
+        with queries.read_session() as session:
+            page = queries.client_page(
+                session, state, zone=queries.display_zone(), now=queries.utc_now()
+            )
+            counts = queries.segment_counts(session)
+        levels = [output["id"]["level"] for output in ctx.outputs_list[3]]
+        summary: list[Any] = [page.summary]
+        if page.day is not None:
+            summary.append(
+                html.Span(
+                    f" · scores of {queries.date_text(page.day)}", className="text-muted fw-normal"
+                )
+            )
+        summary.append(
+            html.Div(
+                filters_text(state), className="small fw-normal", id=RiskSegmentsIds.FILTERS_TEXT
+            )
+        )
+        return page.rows, page.pages, summary, [f"{counts.get(level, 0):,}" for level in levels]
+
+    @app.callback(
+        Output(TAB_URL, "search", allow_duplicate=True),
+        Input(RiskSegmentsIds.GRID, "cellClicked"),
+        State(TAB_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def open_from_grid(cell: dict | None, search: str | None):
+        """A click on a row opens that client's detail."""
+        if not cell or not cell.get("rowId"):
+            raise PreventUpdate
+        return state_of(search).replace(client=str(cell["rowId"])).to_search()
