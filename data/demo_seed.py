@@ -248,8 +248,8 @@ def _lifecycle(new: pd.DataFrame, persona: dict, churned_at: dict, speed: dict,
     n = len(new)
     pace = new["assigned_to"].map(speed).fillna(1.0).to_numpy(dtype=float)
     created = pd.to_datetime(new["created_at"], utc=True)
-    started = (created + pd.to_timedelta(pace * np.exp(rng.normal(np.log(8), 0.8, n)), unit="h")).dt.floor("s")
-    finished = (started + pd.to_timedelta(pace * np.exp(rng.normal(np.log(20), 0.9, n)), unit="h")).dt.floor("s")
+    started = (created + pd.to_timedelta(pace * np.exp(rng.normal(np.log(16), 0.8, n)), unit="h")).dt.floor("s")
+    finished = (started + pd.to_timedelta(pace * np.exp(rng.normal(np.log(44), 0.9, n)), unit="h")).dt.floor("s")
     odds = new["client_id"].map(persona).map(OUTCOME_ODDS).to_numpy(dtype=float)
     outcome = np.where(
         odds == 0, Outcome.NO_RESPONSE.value,
