@@ -195,7 +195,10 @@ class BookPlan:
         wedding_offset = rng.integers(-60, 540, n)
         self.wedding = np.array([today + dt.timedelta(days=int(x)) for x in wedding_offset])
         lead = rng.integers(150, 480, n)
-        created_offset = np.minimum(wedding_offset - lead, -rng.integers(1, 30, n))
+        created_offset = wedding_offset - lead
+        # Couples marrying far ahead booked at some point in the last year or so.
+        booked_ahead = created_offset > -1
+        created_offset[booked_ahead] = -rng.integers(30, 420, booked_ahead.sum())
         created_offset = np.maximum(created_offset, -420)
         # A handful of brand-new clients still onboarding.
         newest = rng.random(n) < 0.04

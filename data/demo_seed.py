@@ -151,9 +151,10 @@ def _replay(plan: BookPlan, book: DemoBook, days: int, seed: int, team_ids: list
     first_names = clients.set_index("client_id")["partner_names"].str.split(" ").str[0]
     notes = _notes(interventions, first_names, rng)
     alerts = alerts[alerts["created_at"] <= now].reset_index(drop=True)
-    read = rng.random(len(alerts)) < 0.85
-    old = alerts["created_at"] < now - pd.Timedelta(days=2)
-    alerts["read_at"] = (alerts["created_at"] + pd.Timedelta(hours=3)).where(read & old.to_numpy())
+    # The team has worked through everything but the last two days' alerts, and some of those.
+    old = (alerts["created_at"] < now - pd.Timedelta(days=2)).to_numpy()
+    read = old | (rng.random(len(alerts)) < 0.4)
+    alerts["read_at"] = (alerts["created_at"] + pd.Timedelta(hours=3)).where(read)
     return DemoHistory(book, scores, interventions, notes, alerts, pd.DataFrame(runs))
 
 
