@@ -143,6 +143,14 @@ def type_scale(presentation: bool = False) -> TypeScale:
 # Screen the charts are designed for (the weekly review's projector).
 SCREEN_WIDTH = 1280
 SCREEN_HEIGHT = 720
+# The narrowest card a chart is drawn in: half the screen. Titles, subtitles
+# and legends are kept to what fits this width.
+CARD_WIDTH = SCREEN_WIDTH // 2
+
+# The title sits at the top left of the figure (not of the plot area, which
+# starts wherever the y axis labels end), this many pixels in from each edge.
+TITLE_PAD_LEFT = 12
+TITLE_PAD_TOP = 10
 
 
 def _axis(sizes: TypeScale) -> dict:
@@ -171,11 +179,12 @@ def _template(presentation: bool) -> go.layout.Template:
                 "font": {"size": sizes.title, "color": TEXT},
                 "subtitle": {"font": {"size": sizes.subtitle, "color": TEXT_MUTED}},
                 "x": 0.0,
-                "xref": "paper",
+                "xref": "container",
                 "xanchor": "left",
-                "y": 0.97,
+                "y": 1.0,
                 "yref": "container",
                 "yanchor": "top",
+                "pad": {"l": TITLE_PAD_LEFT, "t": TITLE_PAD_TOP},
             },
             "paper_bgcolor": SURFACE,
             "plot_bgcolor": SURFACE,

@@ -4,9 +4,11 @@ No Dash and no database here: each builder takes the frame a callback got from
 the repositories and ``scoring``, with keyword-only options, and returns a
 figure; the tests assert on ``fig.data`` and ``fig.layout``. Every builder
 
-- is laid out for a 1280x720 screen, with titles in plain words, a one-line
-  subtitle with the figure's key numbers, axis titles with units and exact
-  values in the hover text;
+- is laid out for a 1280x720 screen and stays readable on a half-screen card
+  (``theme.CARD_WIDTH``): a title in plain words at the card's left edge, a
+  subtitle of one or two lines with the figure's key numbers, axis titles
+  with units and exact values in the hover text; no label is cut off, shrunk
+  or drawn over another;
 - colours anything that is a risk level with ``dashboard.theme.RISK_COLOURS``
   (and nothing else with them), in the order low to critical in lists and
   critical at the bottom of score axes and stacks;
@@ -21,7 +23,10 @@ drawn as 0; the change waterfall lists components largest change first and,
 when integer scores are shown against contributions worked out on one-decimal
 scores, adds a "Rounding" step so that the bars always add up to the change;
 top risk factors are ranked and drawn by total points lost (clients affected
-x mean points lost).
+x mean points lost). A horizontal bar's label goes inside the end of the bar
+when it fits there on a half-screen card and past the end otherwise; date
+axes tick no closer than a day; the distribution's target label sits beside
+its line, over the lower bars.
 """
 
 from __future__ import annotations

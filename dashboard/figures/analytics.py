@@ -25,20 +25,24 @@ from scoring.model import COMPONENT_BY_NAME
 from scoring.rules import TYPE
 
 from ._base import (
-    DATE_TICKS,
     LEVELS_CRITICAL_FIRST,
-    OUTSIDE_LABEL_MARGIN,
     add_risk_bands,
     as_days,
+    band_label_margin,
+    bar_end_text,
     category_axis,
+    count_ticks,
+    date_axis,
     day_text,
     duration_text,
     empty_figure,
     finite,
+    legend_lane,
     no_data_markers,
     percent,
     plural,
     signed,
+    text_width,
     titled,
 )
 
@@ -128,10 +132,11 @@ def score_trend(
             "range": [low, high],
             "showgrid": False,
         },
-        xaxis={"title": {"text": "Date"}, "tickformat": DATE_TICKS},
-        margin={"r": OUTSIDE_LABEL_MARGIN[presentation]},
+        xaxis=date_axis(days),
+        margin={"r": band_label_margin(presentation)},
     )
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    lane = legend_lane(presentation, [t.name for t in fig.data]) if previous is not None else 0.0
+    return titled(fig, title=title, subtitle=subtitle, presentation=presentation, top_lane=lane)
 
 
 def _risk_counts_wide(daily_counts: pd.DataFrame) -> pd.DataFrame:
@@ -191,7 +196,7 @@ def risk_distribution_over_time(
     at_risk = int(wide.loc[last_day, [level.value for level in AT_RISK_LEVELS]].sum())
     total = int(totals.iloc[-1])
     subtitle = (
-        f"{day_text(last_day, year=True)}: {at_risk:,} of {total:,} clients at high or critical risk"
+        f"{day_text(last_day)}: {at_risk:,} of {total:,} clients at high or critical risk"
         + (f" ({percent(at_risk / total)})" if total else "")
     )
     fig.update_layout(
@@ -203,9 +208,10 @@ def risk_distribution_over_time(
             "ticksuffix": "%" if as_share else "",
             "rangemode": "tozero",
         },
-        xaxis={"title": {"text": "Date"}, "tickformat": DATE_TICKS, "showgrid": False},
+        xaxis=date_axis(pd.Series(wide.index)) | {"showgrid": False},
     )
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    lane = legend_lane(presentation, [t.name for t in fig.data])
+    return titled(fig, title=title, subtitle=subtitle, presentation=presentation, top_lane=lane)
 
 
 def interventions_created_vs_completed(
@@ -226,7 +232,8 @@ def interventions_created_vs_completed(
         return empty_figure(title, presentation=presentation)
     column = PERIOD if PERIOD in weekly.columns else PERIOD_START
     periods = as_days(weekly[column])
-    show_text = len(weekly) <= 16
+    # Counts on the bars while they have room for them (two bars a period).
+    show_text = len(weekly) <= 8
     fig = go.Figure()
     for name, colour in ((CREATED, theme.PRIMARY_LIGHT), (COMPLETED, theme.PRIMARY)):
         counts = weekly[name].astype(int)
@@ -237,6 +244,7 @@ def interventions_created_vs_completed(
             marker={"color": colour},
             text=[f"{n:,}" for n in counts] if show_text else None,
             textposition="outside",
+            constraintext="none",
             cliponaxis=False,
             hovertemplate=f"{period_label} "
             + "%{x|%d %b %Y}<br>"
@@ -249,13 +257,14 @@ def interventions_created_vs_completed(
         barmode="group",
         yaxis={
             "title": {"text": "Interventions"},
-            "range": [0, top * 1.18 + 1],
+            **count_ticks(top * 1.18 + 1),
             "rangemode": "tozero",
         },
-        xaxis={"title": {"text": period_label}, "tickformat": DATE_TICKS, "showgrid": False},
+        xaxis=date_axis(periods, title=period_label) | {"showgrid": False},
     )
     subtitle = f"Over the period: {created:,} created, {completed:,} completed"
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    lane = legend_lane(presentation, [t.name for t in fig.data])
+    return titled(fig, title=title, subtitle=subtitle, presentation=presentation, top_lane=lane)
 
 
 def _type_label(value: object) -> str:
@@ -291,18 +300,27 @@ def success_rate_by_type(
     )
     labels = [_type_label(value) for value in data[TYPE]]
     has_rate = ~np.isnan(rates) & (completed > 0)
+    shown = np.where(has_rate, rates * 100, np.nan)
+    text = [
+        f"{r * 100:.0f}% · {s} of {c}" if ok else None
+        for r, s, c, ok in zip(rates, resolved, completed, has_rate, strict=True)
+    ]
+    placed, upper = bar_end_text(
+        shown,
+        text,
+        inside_colours=theme.SURFACE,
+        axis_labels=labels,
+        upper=105,
+        presentation=presentation,
+    )
     fig = go.Figure()
     fig.add_bar(
-        x=np.where(has_rate, rates * 100, np.nan),
+        x=shown,
         y=labels,
         orientation="h",
         marker={"color": theme.PRIMARY},
-        text=[
-            f"{r * 100:.0f}% · {s} of {c}" if ok else None
-            for r, s, c, ok in zip(rates, resolved, completed, has_rate, strict=True)
-        ],
-        textposition="outside",
-        cliponaxis=False,
+        text=text,
+        **placed,
         customdata=np.column_stack([resolved, completed]),
         hovertemplate="%{y}<br>Success rate %{x:.1f}%<br>%{customdata[0]} resolved of %{customdata[1]} completed<extra></extra>",
         showlegend=False,
@@ -320,8 +338,8 @@ def success_rate_by_type(
     fig.update_layout(
         bargap=0.35,
         xaxis={
-            "title": {"text": "Resolved, as a share of completed interventions (%)"},
-            "range": [0, 125],
+            "title": {"text": "Resolved (% of completed)"},
+            "range": [0, upper],
             "tickvals": [0, 20, 40, 60, 80, 100],
             "ticksuffix": "%",
             "fixedrange": True,
@@ -385,6 +403,9 @@ def team_performance(
             marker={"color": colour},
             text=[f"{n:,}" for n in counts],
             textposition="outside",
+            constraintext="none",
+            # Three bars a member: counts in the small type, so neighbours do not touch.
+            textfont={"size": sizes.small},
             cliponaxis=False,
             customdata=members,
             hovertemplate="%{customdata}<br>" + column.capitalize() + ": %{x:,}<extra></extra>",
@@ -392,12 +413,12 @@ def team_performance(
     top = data[[OPEN, OVERDUE, COMPLETED]].fillna(0).to_numpy().max()
     fig.update_layout(
         barmode="group",
-        bargap=0.25,
-        bargroupgap=0.05,
+        bargap=0.15,
+        bargroupgap=0,
         legend={"traceorder": "normal"},
         xaxis={
             "title": {"text": "Interventions"},
-            "range": [0, top * 1.15 + 1],
+            **count_ticks(top * 1.15 + 1),
             "rangemode": "tozero",
         },
         yaxis=category_axis(presentation, autorange="reversed"),
@@ -406,7 +427,12 @@ def team_performance(
     subtitle = (
         f"{open_total:,} open now, {overdue_total:,} of them overdue; completed in the period"
     )
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    axis_width = max(
+        max(text_width(name, sizes.base, bold=True) for name in members),
+        max(text_width(note, sizes.small) for note in notes),
+    )
+    lane = legend_lane(presentation, [t.name for t in fig.data], axis_width=axis_width)
+    return titled(fig, title=title, subtitle=subtitle, presentation=presentation, top_lane=lane)
 
 
 def top_risk_factors(
@@ -439,18 +465,26 @@ def top_risk_factors(
     data = data.sort_values(
         [TOTAL_POINTS_LOST, CLIENTS_AFFECTED], ascending=False, kind="stable"
     ).head(limit)
+    text = [
+        f"{plural(n, 'client')} · {m:.1f} points each"
+        for n, m in zip(data[CLIENTS_AFFECTED], data[MEAN_POINTS_LOST], strict=True)
+    ]
+    placed, upper = bar_end_text(
+        data[TOTAL_POINTS_LOST].to_numpy(dtype=float),
+        text,
+        inside_colours=theme.SURFACE,
+        axis_labels=list(data[LABEL]),
+        upper=float(data[TOTAL_POINTS_LOST].max()) * 1.05,
+        presentation=presentation,
+    )
     fig = go.Figure(
         go.Bar(
             x=data[TOTAL_POINTS_LOST],
             y=data[LABEL],
             orientation="h",
             marker={"color": theme.PRIMARY},
-            text=[
-                f"{plural(n, 'client')} · {m:.1f} points each"
-                for n, m in zip(data[CLIENTS_AFFECTED], data[MEAN_POINTS_LOST], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
+            text=text,
+            **placed,
             customdata=np.column_stack([data[CLIENTS_AFFECTED], data[MEAN_POINTS_LOST]]),
             hovertemplate=(
                 "%{y}<br>%{customdata[0]:,} clients affected<br>%{customdata[1]:.2f} points lost on average"
@@ -464,10 +498,10 @@ def top_risk_factors(
         bargap=0.3,
         xaxis={
             "title": {"text": "Points lost, all affected clients together"},
-            "range": [0, data[TOTAL_POINTS_LOST].max() * 1.45],
+            "range": [0, upper],
             "rangemode": "tozero",
         },
         yaxis=category_axis(presentation, autorange="reversed"),
     )
-    subtitle = "Among clients whose score fell over the period; each component's share of the fall"
+    subtitle = "Points lost by clients whose score fell in the period"
     return titled(fig, title=title, subtitle=subtitle, presentation=presentation)

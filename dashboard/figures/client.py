@@ -17,24 +17,31 @@ from scoring.model import COMPONENT_BY_NAME, COMPONENTS, SUBSCORE_WEIGHTS
 from scoring.rules import TITLE
 
 from ._base import (
-    DATE_TICKS,
-    OUTSIDE_LABEL_MARGIN,
     add_risk_bands,
     as_days,
+    band_label_margin,
+    bar_end_text,
     category_axis,
+    date_axis,
     day_text,
     empty_figure,
     finite,
     integer_scores,
     is_missing,
+    legend_lane,
     levels_of,
     no_data_markers,
     percent,
     score_axis,
     signed,
+    text_width,
+    title_fits,
     titled,
 )
 
+HISTORY_TITLE = "Health score over time"
+COMPONENTS_TITLE = "Score components"
+SUBSCORE_AXIS_END = 108  # past 100, for a label beside a bar of 100
 ROUNDING_LABEL = "Rounding"
 OTHER_LABEL = "Other changes"
 # A gap between the components and the scores up to this many points is rounding
@@ -80,9 +87,14 @@ def score_history(
     leave a gap in the line. ``interventions`` (optional): columns
     ``created_at`` and ``title``; each one created within the days shown is
     marked on the line on the day it was created (at the latest score on or
-    before that day), with its title in the hover text.
+    before that day), with its title in the hover text. The title names the
+    client when that fits a half-screen card, else it is "Health score over
+    time". Date ticks are at least a day apart (see ``date_axis``).
     """
     title = f"{client_name}: health score over time"
+    if not title_fits(title, presentation):
+        # The dialog around the chart names the client; the title must not run off the card.
+        title = HISTORY_TITLE
     scores = _scores_by_day(history) if len(history) else pd.DataFrame(columns=[DAY, SCORE_INT])
     scored = scores.dropna(subset=[SCORE_INT])
     if scored.empty:
@@ -100,6 +112,7 @@ def score_history(
         line={"color": theme.PRIMARY_DARK, "width": 3},
         marker={"size": 6, "color": theme.PRIMARY_DARK},
         connectgaps=False,
+        cliponaxis=False,  # a score of 0 or 100 keeps its whole marker
         customdata=risk,
         hovertemplate="%{x|%a %d %b %Y}<br>Score %{y:.0f} · %{customdata}<extra></extra>",
         showlegend=False,
@@ -143,17 +156,30 @@ def score_history(
     if marked:
         subtitle += f" · {marked} intervention{'s' if marked != 1 else ''}"
     fig.update_layout(
-        yaxis=score_axis(tick_step=20) | {"showgrid": False},
-        xaxis={"title": {"text": "Date"}, "tickformat": DATE_TICKS, "showgrid": True},
+        yaxis=score_axis("Score (points)", tick_step=20) | {"showgrid": False},
+        xaxis=date_axis(scores[DAY]) | {"showgrid": True},
         hovermode="closest",
+        margin={"r": band_label_margin(presentation)},
     )
-    fig.update_layout(margin={"r": OUTSIDE_LABEL_MARGIN[presentation]})
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    return titled(
+        fig,
+        title=title,
+        subtitle=subtitle,
+        presentation=presentation,
+        top_lane=legend_lane(presentation) if marked else 0.0,
+    )
 
 
 def _bar_colours(values: pd.Series) -> list[str]:
     return [
         theme.NO_DATA if level is None else theme.risk_colour(level) for level in levels_of(values)
+    ]
+
+
+def _on_bar_colours(values: pd.Series) -> list[str]:
+    """Colours of text drawn on the bars of ``_bar_colours``."""
+    return [
+        theme.TEXT if level is None else theme.RISK_ON_COLOURS[level] for level in levels_of(values)
     ]
 
 
@@ -186,15 +212,26 @@ def subscore_bars(row: RowLike, *, presentation: bool = False) -> go.Figure:
     labels = [
         f"{name.capitalize()} ({percent(SUBSCORE_WEIGHTS[name])} of score)" for name in SUBSCORES
     ]
+    shown = integer_scores(values)
+    # Whole points, like the overall score; the hover text has the tenth.
+    text = [None if is_missing(v) else f"{v:.0f}" for v in shown]
+    placed, _ = bar_end_text(
+        values.to_numpy(),
+        text,
+        inside_colours=_on_bar_colours(shown),
+        axis_labels=labels,
+        upper=SUBSCORE_AXIS_END,
+        grow=False,
+        presentation=presentation,
+    )
     fig = go.Figure()
     fig.add_bar(
         x=values.to_numpy(),
         y=labels,
         orientation="h",
-        marker={"color": _bar_colours(integer_scores(values))},
-        text=[None if is_missing(v) else f"{v:.1f}" for v in values],
-        textposition="outside",
-        cliponaxis=False,
+        marker={"color": _bar_colours(shown)},
+        text=text,
+        **placed,
         hovertemplate="%{y}<br>%{x:.1f} points out of 100<extra></extra>",
         showlegend=False,
         name="Sub-score",
@@ -211,7 +248,7 @@ def subscore_bars(row: RowLike, *, presentation: bool = False) -> go.Figure:
         parts.append(f"data coverage {percent(coverage)}")
     fig.update_layout(
         bargap=0.5,
-        xaxis=score_axis("Score (points, 0–100)") | {"range": [0, 108]},
+        xaxis=score_axis("Sub-score (points)") | {"range": [0, SUBSCORE_AXIS_END]},
         yaxis=category_axis(
             presentation, autorange="reversed", categoryorder="array", categoryarray=labels
         ),
@@ -226,14 +263,13 @@ def component_bars(row: RowLike, *, presentation: bool = False) -> go.Figure:
     ``c_resolution`` (``scoring.model.COMPONENTS``) and, when known,
     ``coverage`` (0-1; otherwise it is worked out from which components have
     data). A component without data is written "no data", never drawn as 0.
-    The title gives the coverage.
+    The subtitle gives the coverage and how many components have data; the
+    hover text what each component measures and its weight.
     """
     row = _as_row(row)
     values = pd.Series([row.get(c.column, np.nan) for c in COMPONENTS], dtype=float)
     coverage = _coverage(row)
-    title = "Score components" + (
-        f" · data coverage {percent(coverage)}" if coverage is not None else ""
-    )
+    title = COMPONENTS_TITLE
     if values.isna().all():
         return empty_figure(title, presentation=presentation)
 
@@ -245,14 +281,18 @@ def component_bars(row: RowLike, *, presentation: bool = False) -> go.Figure:
         + f"<br>{c.explains}<br>{percent(c.effective_weight, 1)} of the overall score when every component has data"
         for c, v in zip(COMPONENTS, values, strict=True)
     ]
+    shown = integer_scores(values)
     fig = go.Figure()
     fig.add_bar(
         x=values.to_numpy(),
         y=[groups, labels],
         orientation="h",
-        marker={"color": _bar_colours(integer_scores(values))},
-        text=[None if is_missing(v) else f"{v:.0f}" for v in values],
+        marker={"color": _bar_colours(shown)},
+        text=[None if is_missing(v) else f"{v:.0f}" for v in shown],
+        # Twelve thin bars: the score just past the end of each, at full size.
         textposition="outside",
+        constraintext="none",
+        textfont={"size": theme.type_scale(presentation).base},
         cliponaxis=False,
         hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",
@@ -276,12 +316,14 @@ def component_bars(row: RowLike, *, presentation: bool = False) -> go.Figure:
         )
     fig.update_layout(
         bargap=0.3,
-        xaxis=score_axis("Component score (points, 0–100)") | {"range": [0, 108]},
+        xaxis=score_axis("Component score (points)") | {"range": [0, 110]},
         yaxis=category_axis(
             presentation, autorange="reversed", showdividers=True, dividercolor=theme.BORDER
         ),
     )
-    subtitle = f"{int((~missing).sum())} of {len(COMPONENTS)} components have data"
+    subtitle = f"{int((~missing).sum())} of {len(COMPONENTS)} with data"
+    if coverage is not None:
+        subtitle = f"Data coverage {percent(coverage)} · {subtitle}"
     return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
 
 
@@ -328,8 +370,28 @@ def waterfall_steps(
     )
 
 
+def _step_note(label: str, period: str) -> str:
+    """What a waterfall step is, for its hover text (``period``: "from 1 Mar to 8 Mar")."""
+    if label == ROUNDING_LABEL:
+        return "Whole scores against components worked out to the tenth"
+    if label == OTHER_LABEL:
+        return f"Change {period} that the components do not explain"
+    return f"This component's share of the change {period}"
+
+
 def _wrapped(label: str, width: int = 12) -> str:
-    return "<br>".join(wrap(label, width)) or label
+    return "<br>".join(wrap(label, width, break_long_words=False)) or label
+
+
+def _step_labels(labels: list[str], presentation: bool) -> tuple[list[str], int]:
+    """Labels of the waterfall's steps and their angle: wrapped and level while they fit
+    a half-screen card side by side, else on one line each at 45 degrees."""
+    size = theme.type_scale(presentation).base
+    slot = (theme.CARD_WIDTH - 100) / (len(labels) + 2)
+    wrapped = [_wrapped(label) for label in labels]
+    if max((text_width(label, size) for label in wrapped), default=0) <= slot * 0.9:
+        return wrapped, 0
+    return labels, -45
 
 
 def change_waterfall(
@@ -364,19 +426,18 @@ def change_waterfall(
     change = float(end_score) - float(start_score)
     start_text, end_text = f"{float(start_score):g}", f"{float(end_score):g}"
     whole = float(start_score).is_integer() and float(end_score).is_integer()
-    labels = [
-        f"<b>{start_label}</b>",
-        *(_wrapped(label) for label in steps["label"]),
-        f"<b>{end_label}</b>",
-    ]
+    step_labels, angle = _step_labels(list(steps["label"]), presentation)
+    labels = [f"<b>{start_label}</b>", *step_labels, f"<b>{end_label}</b>"]
     values = [float(start_score), *steps["points"], float(end_score)]
+    period = f"from {start_label} to {end_label}"
     hover = [
         f"Score on {start_label}: {start_text}",
         *(
-            f"{label}: {signed(p)} points"
+            f"{label}: {signed(p)} points<br>{_step_note(label, period)}"
             for label, p in zip(steps["label"], steps["points"], strict=True)
         ),
-        f"Score on {end_label}: {end_text} ({signed(change, 0 if whole else 1)} points)",
+        f"Score on {end_label}: {end_text} ({signed(change, 0 if whole else 1)} points)"
+        "<br>each bar between is one component's share of the change",
     ]
     fig = go.Figure(
         go.Waterfall(
@@ -385,6 +446,7 @@ def change_waterfall(
             measure=["absolute", *["relative"] * len(steps), "total"],
             text=[start_text, *(signed(p) for p in steps["points"]), end_text],
             textposition="outside",
+            constraintext="none",
             cliponaxis=False,
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
@@ -401,13 +463,13 @@ def change_waterfall(
     pad = max(3.0, (high - low) * 0.25)
     fig.update_layout(
         yaxis={
-            "title": {"text": "Health score (points)"},
+            "title": {"text": "Score (points)"},
             "range": [max(0.0, np.floor(low - pad)), min(100.0, np.ceil(high + pad))],
         },
-        xaxis=category_axis(presentation),
+        xaxis=category_axis(presentation, tickangle=angle),
     )
     subtitle = (
-        f"{start_text} on {start_label} → {end_text} on {end_label} ({signed(change, 0 if whole else 1)} points); "
-        "each bar is one component's share of the change"
+        f"{signed(change, 0 if whole else 1)} points: {start_text} on {start_label} → "
+        f"{end_text} on {end_label}"
     )
     return titled(fig, title=title, subtitle=subtitle, presentation=presentation)

@@ -17,10 +17,14 @@ from scoring.kpis import CLIENTS
 from ._base import (
     LEVELS_CRITICAL_FIRST,
     LEVELS_LOW_FIRST,
+    LINE_EM,
     SCORE_MAX,
     add_risk_bands,
+    band_label_lane,
     band_text,
+    bar_end_text,
     category_axis,
+    count_ticks,
     empty_figure,
     integer_scores,
     levels_of,
@@ -31,7 +35,9 @@ from ._base import (
 
 DISTRIBUTION_TITLE = "Health score distribution"
 BREAKDOWN_TITLE = "Clients by risk level"
-TARGET_LINE_TOP = 0.8  # share of the plot height
+# The y axis reaches this many times the tallest bar: room above it for its
+# count and, above that, the target's label.
+COUNT_HEADROOM = 1.4
 
 
 def _score_series(scores: pd.DataFrame | pd.Series) -> pd.Series:
@@ -62,6 +68,26 @@ def score_bins(scores: pd.DataFrame | pd.Series, *, bin_width: int = 10) -> pd.D
             "risk_level": [level.value for level in levels_of(starts)],
         }
     )
+
+
+# Points of the score axis a target's label covers beside its line (about a
+# bin and a half on a half-width card).
+TARGET_LABEL_SPAN = 15
+
+
+def target_label_side(bins: pd.DataFrame, target: float) -> Literal["left", "right"]:
+    """The side of the target line whose bars under its label are lower (``score_bins`` rows).
+
+    Near either end of the axis, the side with room for the label.
+    """
+    if target < TARGET_LABEL_SPAN:
+        return "right"
+    if target > SCORE_MAX - TARGET_LABEL_SPAN:
+        return "left"
+    ends = bins["end"] + 1
+    left = bins.loc[(ends > target - TARGET_LABEL_SPAN) & (bins["start"] < target), "clients"]
+    right = bins.loc[(bins["start"] < target + TARGET_LABEL_SPAN) & (ends > target), "clients"]
+    return "left" if left.to_numpy().max(initial=0) <= right.to_numpy().max(initial=0) else "right"
 
 
 def score_distribution(
@@ -121,58 +147,70 @@ def score_distribution(
             ),
         )
 
-    add_risk_bands(fig, axis="x", presentation=presentation, labels="inside")
+    # Three lanes, so nothing overlaps: the band labels above the plot, the
+    # target's label along the top of the plot, and the bars with their counts
+    # below it (the y axis leaves room above the tallest bar). The target's
+    # label sits beside its line, on the side of the lower bars.
+    add_risk_bands(fig, axis="x", presentation=presentation, labels="outside")
     sizes = theme.type_scale(presentation)
     if target is not None:
-        # Stops short of the band labels along the top, with its own label above it.
         fig.add_shape(
             type="line",
             x0=target,
             x1=target,
             xref="x",
             y0=0,
-            y1=TARGET_LINE_TOP,
+            y1=1,
             yref="paper",
             line={"color": theme.TEXT, "width": 2, "dash": "dash"},
         )
+        side = target_label_side(bins, target)
         fig.add_annotation(
             text=f"<b>Target {target}</b>",
             x=target,
             xref="x",
-            xanchor="center",
-            y=TARGET_LINE_TOP,
+            xanchor="right" if side == "left" else "left",
+            xshift=-4 if side == "left" else 4,
+            y=1,
             yref="paper",
-            yanchor="bottom",
+            yanchor="top",
+            yshift=-2,
             showarrow=False,
             font={"size": sizes.annotation, "color": theme.TEXT},
             bgcolor=theme.rgba(theme.SURFACE, 0.85),
+            borderpad=2,
         )
 
-    if bin_width >= 10:
-        xaxis = {
-            "tickmode": "array",
-            "tickvals": list(bins["centre"]),
-            "ticktext": list(bins["range"]),
-        }
-    else:
-        xaxis = {"tickmode": "linear", "tick0": 0, "dtick": 10}
     top = int(bins["clients"].max())
     fig.update_layout(
         showlegend=False,
         bargap=0,
         xaxis={
-            **xaxis,
+            # Ticks on the bin edges (short labels that never need turning);
+            # the hover text gives each bar's range.
+            "tickmode": "linear",
+            "tick0": 0,
+            "dtick": 10,
             "range": [0, SCORE_MAX],
             "title": {"text": "Health score (points)"},
             "showgrid": False,
         },
-        # Headroom for the count labels and the band labels above the tallest bar.
-        yaxis={"title": {"text": "Clients"}, "range": [0, top * 1.35 + 1], "rangemode": "tozero"},
+        yaxis={
+            "title": {"text": "Clients"},
+            **count_ticks(top * COUNT_HEADROOM + 1),
+            "rangemode": "tozero",
+        },
     )
     subtitle = f"{plural(total, 'client')} scored · average {values.mean():.1f}"
     if target is not None:
         subtitle += f" · {percent((values >= target).mean())} at or above the target of {target}"
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    return titled(
+        fig,
+        title=title,
+        subtitle=subtitle,
+        presentation=presentation,
+        top_lane=band_label_lane(presentation),
+    )
 
 
 def _risk_counts(counts: Mapping[str, int] | pd.Series | pd.DataFrame) -> pd.Series:
@@ -240,6 +278,7 @@ def risk_breakdown(
                 texttemplate="%{label}<br>%{text}",
                 textposition="outside",
                 textfont={"size": sizes.base},
+                automargin=True,
                 hovertemplate=hover,
                 showlegend=False,
             )
@@ -253,8 +292,16 @@ def risk_breakdown(
             showarrow=False,
             font={"size": sizes.title, "color": theme.TEXT},
         )
-        fig.update_layout(margin={"l": 80, "r": 80, "t": 150 if presentation else 130, "b": 70})
+        fig.update_layout(margin={"l": 24, "r": 24, "b": 24})
     else:
+        placed, upper = bar_end_text(
+            series.to_numpy(),
+            text,
+            inside_colours=[theme.RISK_ON_COLOURS[level] for level in levels],
+            axis_labels=labels,
+            upper=series.max() * 1.05,
+            presentation=presentation,
+        )
         fig = go.Figure(
             go.Bar(
                 x=series.to_numpy(),
@@ -263,8 +310,7 @@ def risk_breakdown(
                 marker={"color": colours},
                 customdata=(shares * 100).round(1),
                 text=text,
-                textposition="outside",
-                cliponaxis=False,
+                **placed,
                 hovertemplate=hover.replace("%{label}", "%{y}").replace("%{value}", "%{x}"),
                 showlegend=False,
             )
@@ -273,7 +319,7 @@ def risk_breakdown(
             bargap=0.35,
             xaxis={
                 "title": {"text": "Clients"},
-                "range": [0, series.max() * 1.25],
+                **count_ticks(upper),
                 "rangemode": "tozero",
             },
             yaxis=category_axis(presentation, autorange="reversed"),
@@ -281,4 +327,6 @@ def risk_breakdown(
 
     at_risk = int(series[[level.value for level in AT_RISK_LEVELS]].sum())
     subtitle = f"{plural(total, 'client')} · {at_risk:,} at high or critical risk ({percent(at_risk / total)})"
-    return titled(fig, title=title, subtitle=subtitle, presentation=presentation)
+    # A donut's labels (two lines) may sit above the ring: keep them clear of the subtitle.
+    lane = 2 * LINE_EM * sizes.base if kind == "donut" else 0.0
+    return titled(fig, title=title, subtitle=subtitle, presentation=presentation, top_lane=lane)

@@ -144,6 +144,41 @@ def test_clients_without_a_score_are_left_out():
     assert sum(sum(t.y) for t in fig.data) == 1
 
 
+def _target_label(fig: go.Figure):
+    return next(a for a in fig.layout.annotations if a.text.startswith("<b>Target"))
+
+
+@pytest.mark.parametrize(
+    ("scores", "side"),
+    [
+        # 60-69 holds 1 client and 70-79 holds 3: the label goes left, over the lower bar.
+        ([65, 75, 75, 75], "right"),
+        # 60-69 holds 3 and 70-79 holds 1: it goes right.
+        ([65, 65, 65, 75], "left"),
+    ],
+)
+def test_score_distribution_keeps_the_target_label_clear_of_band_labels_and_counts(scores, side):
+    fig = score_distribution(pd.Series(scores), target=70)
+    label = _target_label(fig)
+    # Along the top of the plot, beside its line, on the side of the lower bars.
+    assert (label.x, label.y, label.yref, label.yanchor) == (70, 1, "paper", "top")
+    assert label.xanchor == side
+    # The band labels sit above the plot, in a lane the top margin keeps for them.
+    bands = [a for a in fig.layout.annotations if "risk</b>" in a.text]
+    assert len(bands) == 4
+    assert all((a.y, a.yanchor) == (1, "bottom") for a in bands)
+    assert fig.layout.margin.t >= 68 + 2 * 1.3 * theme.type_scale(False).annotation
+    # The tallest bar (3) reaches 1/1.4 of the axis: its count sits below the target label.
+    assert tuple(fig.layout.yaxis.range) == pytest.approx((0, 3 * 1.4 + 1))
+    assert fig.layout.yaxis.dtick == 1  # few clients: whole numbers, every one
+
+
+def test_score_distribution_ticks_the_bin_edges_level():
+    axis = score_distribution(pd.Series(HAND_SCORES)).layout.xaxis
+    assert (axis.tickmode, axis.tick0, axis.dtick) == ("linear", 0, 10)
+    assert tuple(axis.range) == (0, 100)
+
+
 # -- risk breakdown ---------------------------------------------------------------------
 
 
@@ -170,6 +205,19 @@ def test_risk_breakdown_as_a_donut_from_a_frame():
     assert list(pie.values) == [1, 3, 0, 0]
     assert list(pie.marker.colors) == [theme.RISK_COLOURS[level] for level in RiskLevel]
     assert pie.sort is False
+
+
+def test_risk_breakdown_labels_fit_a_half_width_card_in_presentation_mode():
+    fig = risk_breakdown({"low": 197, "medium": 150, "high": 70, "critical": 17}, presentation=True)
+    (bar,) = fig.data
+    assert bar.text[0] == "197 · 45.4%"  # 197 of 434
+    # The long bar holds its label inside its end, so it needs no room to the right;
+    # the short one has room for its label past its end.
+    assert bar.textposition[0] == "inside" and bar.textposition[-1] == "outside"
+    assert bar.insidetextanchor == "end" and bar.constraintext == "none"
+    assert list(bar.insidetextfont.color) == [theme.RISK_ON_COLOURS[level] for level in RiskLevel]
+    # No label needs more room, so the axis ends 5% past the longest bar.
+    assert tuple(fig.layout.xaxis.range) == pytest.approx((0, 197 * 1.05))
 
 
 def test_risk_breakdown_reads_the_latest_day_of_a_wide_frame_and_leaves_its_input_alone():
@@ -217,6 +265,69 @@ def test_score_history_draws_the_line_over_the_four_risk_bands():
     assert tuple(fig.layout.yaxis.range) == (0, 100)
 
 
+def test_score_history_of_a_few_days_ticks_each_day_once():
+    history = pd.DataFrame(
+        {"day": pd.date_range("2025-11-22", periods=4, freq="D"), "score": [31, 31, 30, 30]}
+    )
+    axis = score_history(history, client_name="X").layout.xaxis
+    assert axis.dtick == 86_400_000  # one day
+    assert axis.tickformat == "%-d %b"
+    assert pd.Timestamp(axis.tick0) == pd.Timestamp("2025-11-22")
+    # Half a day of room at each end: four days, four ticks, none repeated.
+    assert [pd.Timestamp(x) for x in axis.range] == [
+        pd.Timestamp("2025-11-21 12:00"),
+        pd.Timestamp("2025-11-25 12:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "periods", "dtick", "tickformat"),
+    [
+        ("2025-11-01", 26, 7 * 86_400_000, "%-d %b"),  # 25 days: weekly
+        ("2025-08-28", 90, 14 * 86_400_000, "%-d %b"),  # 89 days: every two weeks
+        ("2025-05-30", 180, "M1", "%b"),  # 179 days: monthly
+        ("2025-10-01", 180, "M1", "%b %Y"),  # into 2026: the year too
+    ],
+)
+def test_score_history_ticks_suit_the_span(start, periods, dtick, tickformat):
+    history = pd.DataFrame(
+        {"day": pd.date_range(start, periods=periods, freq="D"), "score": [70] * periods}
+    )
+    axis = score_history(history, client_name="X").layout.xaxis
+    assert (axis.dtick, axis.tickformat) == (dtick, tickformat)
+    if dtick == 7 * 86_400_000:
+        assert pd.Timestamp(axis.tick0).day_name() == "Monday"  # 27 Oct 2025
+
+
+def test_score_history_band_labels_sit_one_line_each_beside_the_chart():
+    history = pd.DataFrame({"day": ["2026-03-01", "2026-03-02"], "score": [70, 71]})
+    fig = score_history(history, client_name="X", presentation=True)
+    labels = {a.text: a for a in fig.layout.annotations}
+    assert list(labels) == [
+        "<b>Critical risk</b>",
+        "<b>High risk</b>",
+        "<b>Medium risk</b>",
+        "<b>Low risk</b>",
+    ]
+    # One line of 1.3 x 17 px each, centred 20 points apart at least (critical 0-40: 20,
+    # high 40-60: 50, medium 60-80: 70, low 80-100: 90): no two collide.
+    assert [a.y for a in labels.values()] == [20, 50, 70, 90]
+    assert all((a.x, a.xref, a.xanchor) == (1, "paper", "left") for a in labels.values())
+    # The right margin holds "Medium risk" in bold at 17 px: 11 x 0.62 x 17 = 116 px, plus gaps.
+    assert fig.layout.margin.r >= 116
+
+
+def test_score_history_title_names_the_client_only_when_it_fits():
+    history = pd.DataFrame({"day": ["2026-03-01"], "score": [70]})
+    long_name = "Alexandra Montgomery-Smith & Christopher Fitzgerald-Jones"
+    assert score_history(history, client_name=long_name).layout.title.text == (
+        "Health score over time"
+    )
+    assert score_history(history, client_name="Ana & Ben").layout.title.text == (
+        "Ana & Ben: health score over time"
+    )
+
+
 def test_subscore_without_data_is_written_no_data_not_drawn_as_zero():
     row = pd.Series(
         {
@@ -239,6 +350,13 @@ def test_subscore_without_data_is_written_no_data_not_drawn_as_zero():
     assert fig.layout.title.subtitle.text == "Overall 58 · data coverage 75%"
 
 
+def test_subscores_are_labelled_in_whole_points():
+    fig = subscore_bars({"engagement": 44.7, "progress": 85.0, "satisfaction": 4.9})
+    assert list(fig.data[0].text) == ["45", "85", "5"]
+    # A long bar holds its label inside, a bar of 5 points past its end.
+    assert fig.data[0].textposition[1] == "inside" and fig.data[0].textposition[2] == "outside"
+
+
 def test_component_without_data_is_written_no_data_and_grouped_by_subscore():
     row = component_row(logins=33.3, recency=50.0, completion=80.0)
     fig = component_bars(row)
@@ -259,13 +377,16 @@ def test_component_without_data_is_written_no_data_and_grouped_by_subscore():
     assert colours["Task completion"] == theme.RISK_COLOURS[RiskLevel.LOW]  # 80 -> low
     # Coverage from the model when the row has none: logins 0.4*0.3 + recency 0.4*0.25 + completion 0.35*0.35.
     coverage = 0.4 * 0.30 + 0.4 * 0.25 + 0.35 * 0.35  # 0.3425
-    assert fig.layout.title.text == f"Score components · data coverage {coverage * 100:.0f}%"
+    assert fig.layout.title.text == "Score components"
+    assert (
+        fig.layout.title.subtitle.text == f"Data coverage {coverage * 100:.0f}% · 3 of 12 with data"
+    )
 
 
 def test_component_bars_take_coverage_from_the_row():
     row = component_row(logins=100.0)
     row["coverage"] = 0.12
-    assert component_bars(row).layout.title.text == "Score components · data coverage 12%"
+    assert component_bars(row).layout.title.subtitle.text.startswith("Data coverage 12%")
 
 
 CONTRIBUTIONS = pd.DataFrame(
@@ -299,6 +420,37 @@ def test_waterfall_starts_and_ends_absolute_and_its_steps_add_up_to_the_change()
     assert list(water.text) == ["72", "−4.2", "−3.0", "+1.5", "+0.8", "67.1"]
     assert water.increasing.marker.color == theme.TREND_COLOURS[Trend.IMPROVING]
     assert water.decreasing.marker.color == theme.TREND_COLOURS[Trend.DECLINING]
+
+
+def test_waterfall_subtitle_is_short_and_the_detail_is_in_the_hover_text():
+    fig = change_waterfall(
+        CONTRIBUTIONS,
+        start_score=72.0,
+        end_score=67.1,
+        start_label="1 Mar",
+        end_label="8 Mar",
+        presentation=True,
+    )
+    # 67.1 - 72.0 = -4.9, on one line even in presentation type on a half-width card.
+    assert fig.layout.title.subtitle.text == "−4.9 points: 72 on 1 Mar → 67.1 on 8 Mar"
+    hover = list(fig.data[0].hovertext)
+    assert hover[1] == (
+        "Logins: −4.2 points<br>This component's share of the change from 1 Mar to 8 Mar"
+    )
+    assert "one component's share of the change" in hover[-1]
+
+
+def test_waterfall_of_many_steps_turns_its_labels_without_breaking_words():
+    contributions = pd.DataFrame(
+        {"component": [c.name for c in COMPONENTS], "contribution": [-1.0] * len(COMPONENTS)}
+    )
+    fig = change_waterfall(
+        contributions, start_score=80.0, end_score=68.0, start_label="a", end_label="b"
+    )
+    # Fourteen bars do not fit a half-width card side by side: one line each, at 45 degrees.
+    assert fig.layout.xaxis.tickangle == -45
+    assert "Responsiveness" in fig.data[0].x
+    assert not any("<br>" in label for label in fig.data[0].x)
 
 
 def test_waterfall_takes_up_rounding_so_integer_scores_still_add_up():
@@ -628,3 +780,31 @@ def test_presentation_mode_uses_larger_type(name):
     assert large.title.font.size > normal.title.font.size
     assert large.xaxis.tickfont.size > normal.xaxis.tickfont.size
     assert large.hoverlabel.font.size > normal.hoverlabel.font.size
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+@pytest.mark.parametrize("name", sorted(FULL_CALLS))
+def test_titles_start_at_the_card_edge_and_fit_half_a_screen(name, presentation):
+    for call in (FULL_CALLS[name], EMPTY_CALLS[name]):
+        fig = call(presentation=presentation)
+        title = fig.layout.template.layout.title
+        # At the figure's left edge, not the plot area's: long axis labels cannot push it off.
+        assert (title.xref, title.x, title.xanchor) == ("container", 0, "left")
+        assert (title.yref, title.y, title.yanchor) == ("container", 1, "top")
+        assert fig.layout.title.xref is None  # the figure keeps the template's placement
+        # A subtitle wraps to at most two lines and the top margin holds them with 10 px to
+        # spare: measured on kaleido's rendering, the title ends 30 px (38 in presentation
+        # type) from the top, one line of subtitle 66 px (84) and two 76 px (94).
+        subtitle = fig.layout.title.subtitle.text
+        lines = len(subtitle.split("<br>")) if subtitle else 0
+        assert lines <= 2
+        bottom = {False: (30, 66, 76), True: (38, 84, 94)}[presentation][lines]
+        assert fig.layout.margin.t >= bottom + 10
+
+
+def test_small_counts_are_ticked_in_whole_numbers():
+    fig = FULL_CALLS["interventions_created_vs_completed"]()
+    # One created, none completed: the axis runs to 1 x 1.18 + 1 = 2.18, ticked 0, 1, 2.
+    axis = fig.layout.yaxis
+    assert (axis.dtick, axis.tickformat) == (1, ",d")
+    assert tuple(axis.range) == pytest.approx((0, 2.18))
