@@ -16,6 +16,9 @@ the filter controls are hidden (the table's header says which filters apply,
 ``filters_text``) and the grid drops the last-interaction time for width.
 Cell layouts (name with wedding details, score with trend, risk badge,
 wedding date with its proximity alert) come from ``assets/2-app/client-grid.js``.
+
+"Export CSV" downloads every client of the table as filtered and sorted on
+screen, all pages (``dashboard.admin.models.segment_export``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import queries
+from dashboard.admin.models import segment_export
 from dashboard.ids import (
     SEGMENT_CARD,
     SEGMENT_COUNT,
@@ -290,6 +294,17 @@ def layout(state: ViewState) -> html.Div:
                                 html.Div(
                                     [
                                         dbc.Button(
+                                            [icon("bi-download", "me-1"), "Export CSV"],
+                                            id=RiskSegmentsIds.EXPORT,
+                                            n_clicks=0,
+                                            color="secondary",
+                                            outline=True,
+                                            size="sm",
+                                            title="Every client of the table as filtered and sorted here, all pages",
+                                            class_name="presentation-hidden",
+                                        ),
+                                        dcc.Download(id=RiskSegmentsIds.EXPORT_DOWNLOAD),
+                                        dbc.Button(
                                             [icon("bi-x-circle", "me-1"), "Clear filters"],
                                             id=RiskSegmentsIds.CLEAR,
                                             n_clicks=0,
@@ -506,6 +521,24 @@ def register(app: Dash) -> None:
             )
         )
         return page.rows, page.pages, summary, [f"{counts.get(level, 0):,}" for level in levels]
+
+    @app.callback(
+        Output(RiskSegmentsIds.EXPORT_DOWNLOAD, "data"),
+        Input(RiskSegmentsIds.EXPORT, "n_clicks"),
+        State(TABLE_KEY, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded("the CSV export", lambda: no_update)
+    def export_csv(clicks: int | None, table_key: str | None):
+        """The table exactly as filtered and sorted on screen, every page, as a CSV file."""
+        if not clicks:
+            raise PreventUpdate
+        with queries.read_session() as session:
+            export = segment_export(session, state_of(table_key))
+        if export is None:
+            raise PreventUpdate
+        filename, content = export
+        return dcc.send_bytes(content, filename, type="text/csv")
 
     @app.callback(
         Output(TAB_URL, "search", allow_duplicate=True),

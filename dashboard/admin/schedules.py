@@ -1,0 +1,652 @@
+"""Scheduled reports (``?view=schedules``): weekly or monthly reports mailed to a list of people.
+
+Everyone sees the list: name, when it runs, the report (period, segment,
+format), recipients, the next run and the last run with its result. Admins
+and managers create, edit and delete schedules in a dialog, and "Run now"
+builds and delivers one at once, in the background (``dashboard.admin.jobs``):
+the page polls until the schedule's last run is recorded and then says how
+it went. Viewers read only; every callback that changes something checks the
+role on the server.
+
+A bad field is reported beside the field (``data.repositories.schedules``
+raises ``ScheduleError`` naming it; ``models.schedule_field_errors`` finds
+every bad field at once) and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask import current_app
+
+from dashboard import queries
+from dashboard.admin import View, access, page_header
+from dashboard.admin.jobs import REPORT_RUN_LEASE, start_report_run
+from dashboard.admin.models import (
+    FIELD_LABELS,
+    HOURS,
+    WEEKDAYS,
+    ScheduleRow,
+    error_text,
+    run_result_text,
+    schedule_field_errors,
+    schedule_fields,
+    schedule_form_values,
+    schedules_model,
+)
+from dashboard.ids import (
+    SCHEDULE_ACTION,
+    SCHEDULE_ERROR,
+    ScheduleIds,
+    schedule_action_id,
+    schedule_error_id,
+)
+from dashboard.mail import SmtpSettings
+from dashboard.scheduler import scheduler_enabled
+from dashboard.tabs import empty_state, error_state, guarded, icon
+from data.db import session_scope
+from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
+from data.repositories import schedules as schedules_repo
+from data.repositories.schedules import ScheduleError
+from scoring.enums import Period, Segment
+
+POLL_MS = 2000
+ERROR_IN_TABLE = 60  # characters of a last run's error shown in the list (all of it on hover)
+# The form's controls, in the order of ``FIELD_LABELS`` (the callbacks' States and Outputs).
+FIELD_CONTROLS: dict[str, ScheduleIds] = {
+    "name": ScheduleIds.NAME,
+    "frequency": ScheduleIds.FREQUENCY,
+    "weekday": ScheduleIds.WEEKDAY,
+    "day_of_month": ScheduleIds.DAY_OF_MONTH,
+    "hour": ScheduleIds.HOUR,
+    "period": ScheduleIds.PERIOD,
+    "segment": ScheduleIds.SEGMENT,
+    "format": ScheduleIds.FORMAT,
+    "recipients": ScheduleIds.RECIPIENTS,
+    "active": ScheduleIds.ACTIVE,
+}
+# Controls that can be marked invalid (a red border) besides showing their message.
+INVALID_CONTROLS = ("name", "day_of_month", "recipients")
+_STATUS_COLOURS = {
+    ReportStatus.SENT.value: "success",
+    ReportStatus.STORED.value: "info",
+    ReportStatus.FAILED.value: "danger",
+}
+
+
+# -- layout ------------------------------------------------------------------------------
+
+
+def delivery_text() -> str:
+    """Where reports go from this app: SMTP, or the outbox (and ``CSD_REPORTS_DIR``)."""
+    smtp = SmtpSettings.from_env()
+    if smtp is not None:
+        route = f"Reports are mailed through {smtp.host}:{smtp.port}."
+    else:
+        folder = os.environ.get("CSD_REPORTS_DIR", "").strip()
+        route = "SMTP is not configured, so reports are kept in the outbox" + (
+            f" and saved in {folder}." if folder else "."
+        )
+    if not scheduler_enabled(current_app.config):
+        route += " The scheduler is off in this app: due reports go out when cron runs csd run-schedules."
+    return route
+
+
+def _field(
+    field: str, control: Any, *, hint: str | None = None, row_id: str | None = None
+) -> html.Div:
+    children: list[Any] = [
+        dbc.Label(
+            FIELD_LABELS[field], html_for=FIELD_CONTROLS[field], class_name="fw-semibold mb-1"
+        ),
+        control,
+        html.Div(id=schedule_error_id(field), className="invalid-feedback d-block"),
+    ]
+    if hint:
+        children.append(dbc.FormText(hint))
+    props: dict[str, Any] = {"id": row_id} if row_id else {}
+    return html.Div(children, className="mb-2", **props)
+
+
+def _options(kind: type) -> list[dict[str, str]]:
+    return [{"label": member.label, "value": member.value} for member in kind]
+
+
+def editor() -> dbc.Modal:
+    """The dialog that creates or edits a schedule; ``open_editor`` fills it in."""
+    zone = queries.display_zone().key
+    form = html.Div(
+        [
+            _field("name", dbc.Input(id=ScheduleIds.NAME, maxlength=200, placeholder="Monday summary for the team")),
+            dbc.Row(
+                [
+                    dbc.Col(_field("frequency", dbc.RadioItems(id=ScheduleIds.FREQUENCY, options=_options(ReportFrequency), inline=True)), md=4),
+                    dbc.Col(
+                        [
+                            _field("weekday", dbc.Select(id=ScheduleIds.WEEKDAY, options=[{"label": day, "value": str(i)} for i, day in enumerate(WEEKDAYS)]),
+                                   row_id=ScheduleIds.WEEKDAY_ROW),
+                            _field("day_of_month", dbc.Input(id=ScheduleIds.DAY_OF_MONTH, type="number", min=1, max=31, step=1),
+                                   hint="29–31 mean the last day of shorter months.", row_id=ScheduleIds.DAY_OF_MONTH_ROW),
+                        ],
+                        md=4,
+                    ),
+                    dbc.Col(_field("hour", dbc.Select(id=ScheduleIds.HOUR, options=[{"label": f"{h:02d}:00", "value": str(h)} for h in HOURS]),
+                                   hint=f"{zone} time"), md=4),
+                ]
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(_field("period", dbc.Select(id=ScheduleIds.PERIOD, options=_options(Period))), md=4),
+                    dbc.Col(_field("segment", dbc.Select(id=ScheduleIds.SEGMENT, options=_options(Segment))), md=4),
+                    dbc.Col(_field("format", dbc.RadioItems(id=ScheduleIds.FORMAT, options=_options(ReportFormat), inline=True)), md=4),
+                ]
+            ),
+            _field("recipients", dbc.Textarea(id=ScheduleIds.RECIPIENTS, rows=2, placeholder="lead@example.com, team@example.com"),
+                   hint="Email addresses, separated by commas, semicolons or spaces."),
+        ]
+    )  # fmt: skip
+    active = html.Div(
+        [
+            dbc.Switch(
+                id=ScheduleIds.ACTIVE,
+                label="Send on schedule (off: paused)",
+                value=True,
+                class_name="mb-0",
+            ),
+            html.Div(id=schedule_error_id("active"), className="invalid-feedback d-block"),
+        ],
+        className="me-auto",
+    )
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("New schedule", id=ScheduleIds.EDITOR_TITLE)),
+            dbc.ModalBody([form, html.Div(id=ScheduleIds.FORM_ERROR)]),
+            dbc.ModalFooter(
+                [
+                    active,
+                    dbc.Button("Cancel", id=ScheduleIds.CANCEL, n_clicks=0, color="secondary", outline=True),
+                    dbc.Button([icon("bi-check2", "me-1"), "Save schedule"], id=ScheduleIds.SAVE, n_clicks=0, color="primary"),
+                ]
+            ),
+        ],
+        id=ScheduleIds.EDITOR,
+        is_open=False,
+        size="lg",
+        backdrop="static",
+        scrollable=True,
+    )  # fmt: skip
+
+
+def confirm_dialog() -> dbc.Modal:
+    """Asks before a schedule is deleted."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Delete the schedule?")),
+            dbc.ModalBody(id=ScheduleIds.CONFIRM_TEXT),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Keep it", id=ScheduleIds.KEEP, n_clicks=0, color="secondary", outline=True),
+                    dbc.Button([icon("bi-trash", "me-1"), "Delete"], id=ScheduleIds.DELETE, n_clicks=0, color="danger"),
+                ]
+            ),
+        ],
+        id=ScheduleIds.CONFIRM,
+        is_open=False,
+    )  # fmt: skip
+
+
+def layout() -> html.Div:
+    """The view's frame; ``render`` fills in the list."""
+    writer = access.can_write()
+    actions: list[Any] = []
+    if writer:
+        actions.append(
+            dbc.Button(
+                [icon("bi-plus-lg", "me-1"), "New schedule"],
+                id=schedule_action_id("new"),
+                n_clicks=0,
+                color="primary",
+            )
+        )
+    else:
+        actions.append(
+            html.Span(
+                [icon("bi-lock", "me-1"), "Admins and managers can change the schedules."],
+                className="text-muted small",
+            )
+        )
+    return html.Div(
+        [
+            page_header(View.SCHEDULES, "Reports mailed every week or month: the KPI summary as a PDF, or the data as CSV files.", actions),
+            html.P([icon("bi-info-circle", "me-1"), delivery_text()], className="small text-muted mb-3", id="sc-delivery"),
+            dcc.Store(id=ScheduleIds.CHANGED, data=0),
+            dcc.Store(id=ScheduleIds.PENDING, data={}),
+            dcc.Store(id=ScheduleIds.EDITING),
+            dcc.Store(id=ScheduleIds.DELETING),
+            dcc.Interval(id=ScheduleIds.POLL, interval=POLL_MS, disabled=True),
+            html.Div(id=ScheduleIds.FEEDBACK, role="status"),
+            html.Div(id=ScheduleIds.TABLE),
+            editor(),
+            confirm_dialog(),
+        ]
+    )  # fmt: skip
+
+
+def _last_run(row: ScheduleRow, pending: bool) -> Any:
+    if pending:
+        return html.Span(
+            [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Building the report…"],
+            className="text-primary",
+        )
+    if not row.last_run:
+        return html.Span("Never run", className="text-muted")
+    parts: list[Any] = [
+        html.Span(row.last_run, className="text-nowrap me-1"),
+        dbc.Badge(row.last_status_label, color=_STATUS_COLOURS.get(row.last_status, "secondary"),
+                  title="Stored: SMTP is not configured, so the mail is in the outbox" if row.last_status == ReportStatus.STORED.value else None),
+    ]  # fmt: skip
+    if row.last_error:
+        short = (
+            row.last_error
+            if len(row.last_error) <= ERROR_IN_TABLE
+            else row.last_error[: ERROR_IN_TABLE - 1].rstrip() + "…"
+        )
+        parts.append(html.Div(short, className="small text-danger", title=row.last_error))
+    return html.Div(parts)
+
+
+def schedules_table(rows: list[ScheduleRow], *, writer: bool, pending: set[int]) -> Any:
+    """Every schedule, by name; with Run now, Edit and Delete for writers."""
+    if not rows:
+        hint = "Create one with New schedule." if writer else "An admin or manager can create one."
+        return dbc.Card(
+            dbc.CardBody(
+                empty_state("No scheduled reports yet.", hint=hint, icon_name="bi-calendar-week")
+            )
+        )
+    widths = {
+        "Name": "17%",
+        "When": "17%",
+        "Report": "12%",
+        "Recipients": "17%",
+        "Next run": "10%",
+        "Last run": "13%",
+    }
+    headers = list(widths) + (["Actions"] if writer else [])
+    body = []
+    for row in rows:
+        name: list[Any] = [html.Div(row.name, className="fw-semibold")]
+        if not row.active:
+            name.append(dbc.Badge("Paused", color="secondary", class_name="me-1"))
+        if row.created_by:
+            name.append(html.Span(f"by {row.created_by}", className="small text-muted"))
+        cells = [
+            html.Td(name),
+            html.Td(row.timing),
+            html.Td(
+                [
+                    html.Div(row.period),
+                    html.Div(f"{row.segment} · {row.format}", className="small text-muted"),
+                ]
+            ),
+            html.Td(
+                html.Div(
+                    [
+                        html.Div(address, className="text-truncate", title=address)
+                        for address in row.recipients
+                    ],
+                    className="small",
+                    style={"maxWidth": "14rem"},
+                )
+            ),
+            html.Td(row.next_run, className="text-nowrap"),
+            html.Td(_last_run(row, row.id in pending)),
+        ]
+        if writer:
+            cells.append(
+                html.Td(
+                    html.Div(
+                        [
+                            dbc.Button([icon("bi-play-fill", "me-1"), "Run now"], id=schedule_action_id("run", row.id), n_clicks=0,
+                                       size="sm", color="primary", outline=True, disabled=row.id in pending, class_name="text-nowrap",
+                                       title="Build this report and deliver it now; its next run stays as it is"),
+                            dbc.Button([icon("bi-pencil", "me-1"), "Edit"], id=schedule_action_id("edit", row.id), n_clicks=0,
+                                       size="sm", color="secondary", outline=True, class_name="text-nowrap"),
+                            dbc.Button([icon("bi-trash"), html.Span(f"Delete {row.name}", className="visually-hidden")],
+                                       id=schedule_action_id("delete", row.id), n_clicks=0, size="sm", color="danger", outline=True,
+                                       title="Delete this schedule"),
+                        ],
+                        className="d-flex gap-1 flex-nowrap",
+                    )
+                )
+            )  # fmt: skip
+        body.append(html.Tr(cells, id=f"sc-row-{row.id}"))
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h, style={"width": widths.get(h)}, className="text-nowrap") for h in headers])), html.Tbody(body)],
+        hover=True, size="sm", class_name="mb-0 align-middle", responsive=True,
+    )  # fmt: skip
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Span(
+                    f"{len(rows)} scheduled report{'s' if len(rows) != 1 else ''}",
+                    className="fw-semibold",
+                )
+            ),
+            table,
+        ],
+        class_name="mb-3",
+    )
+
+
+def _feedback(ok: bool, text: str, *, colour: str | None = None) -> dbc.Alert:
+    glyph = (
+        "bi-hourglass-split"
+        if colour == "info"
+        else ("bi-check-circle-fill" if ok else "bi-exclamation-triangle-fill")
+    )
+    return dbc.Alert(
+        [icon(glyph, "me-2"), text],
+        color=colour or ("success" if ok else "danger"),
+        dismissable=True,
+        class_name="mb-3",
+        id="sc-result",
+    )
+
+
+# -- callbacks ---------------------------------------------------------------------------
+
+
+def _action_clicked() -> dict:
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    return trigger
+
+
+def register(app: Dash) -> None:
+    field_states = [State(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
+    field_outputs = [Output(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
+    invalid_outputs = [Output(FIELD_CONTROLS[name], "invalid") for name in INVALID_CONTROLS]
+    valid = [False] * len(INVALID_CONTROLS)
+
+    def _error_outputs(errors: dict[str, str], position: int) -> tuple[list[str], list[bool]]:
+        """The message of each field's error output (in the order Dash lists them), and the red borders."""
+        fields = [output["id"]["field"] for output in ctx.outputs_list[position]]
+        return [errors.get(field, "") for field in fields], [
+            name in errors for name in INVALID_CONTROLS
+        ]
+
+    @app.callback(
+        Output(ScheduleIds.TABLE, "children"),
+        Output(ScheduleIds.PENDING, "data"),
+        Output(ScheduleIds.POLL, "disabled"),
+        Output(ScheduleIds.FEEDBACK, "children"),
+        Input(ScheduleIds.CHANGED, "data"),
+        Input(ScheduleIds.POLL, "n_intervals"),
+        State(ScheduleIds.PENDING, "data"),
+    )
+    @guarded(
+        "the scheduled reports",
+        lambda: (error_state("the scheduled reports"), no_update, True, no_update),
+    )
+    def render(_changed: int | None, _ticks: int | None, pending: dict | None):
+        """The list; the outcome of every "Run now" whose run has been recorded since."""
+        now = queries.utc_now()
+        with queries.read_session() as session:
+            rows = schedules_model(session, zone=queries.display_zone(), now=now)
+        pending = dict(pending or {})
+        by_id = {row.id: row for row in rows}
+        messages: list[Any] = []
+        for key, at_text in list(pending.items()):
+            at = pd.Timestamp(at_text)
+            row = by_id.get(int(key))
+            if row is None:
+                del pending[key]
+            elif row.last_run_at is not None and row.last_run_at >= at:
+                messages.append(_feedback(*run_result_text(row)))
+                del pending[key]
+            elif now - at > pd.Timedelta(REPORT_RUN_LEASE):
+                messages.append(
+                    _feedback(False, f"“{row.name}” did not finish; the server log says why.")
+                )
+                del pending[key]
+        table = schedules_table(
+            rows, writer=access.can_write(), pending={int(key) for key in pending}
+        )
+        return table, pending, not pending, messages or no_update
+
+    @app.callback(
+        Output(ScheduleIds.EDITOR, "is_open"),
+        Output(ScheduleIds.EDITOR_TITLE, "children"),
+        Output(ScheduleIds.EDITING, "data"),
+        *field_outputs,
+        Output(ScheduleIds.FORM_ERROR, "children"),
+        Output({"type": SCHEDULE_ERROR, "field": ALL}, "children"),
+        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+        *invalid_outputs,
+        Input({"type": SCHEDULE_ACTION, "action": "new", "schedule": ALL}, "n_clicks"),
+        Input({"type": SCHEDULE_ACTION, "action": "edit", "schedule": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @guarded("the schedule form", lambda: (False, no_update, None, *([no_update] * len(FIELD_LABELS)), None, no_update, _feedback(False, "The schedule could not be opened."), *valid))  # fmt: skip
+    def open_editor(_new: list[int | None], _edit: list[int | None]):
+        """New schedule: an empty form; Edit: the schedule's fields. Admins and managers only."""
+        trigger = _action_clicked()
+        errors, _ = _error_outputs({}, len(FIELD_LABELS) + 4)
+        if not access.can_write():
+            return (
+                False,
+                no_update,
+                None,
+                *([no_update] * len(FIELD_LABELS)),
+                None,
+                errors,
+                _feedback(False, access.NOT_A_WRITER),
+                *valid,
+            )
+        if trigger["action"] == "new":
+            values, title, editing = schedule_form_values(None), "New schedule", None
+        else:
+            with queries.read_session() as session:
+                frame = schedules_repo.schedules_frame(session)
+            match = frame[frame["id"] == int(trigger["schedule"])]
+            if match.empty:
+                return (
+                    False,
+                    no_update,
+                    None,
+                    *([no_update] * len(FIELD_LABELS)),
+                    None,
+                    errors,
+                    _feedback(False, "That schedule no longer exists."),
+                    *valid,
+                )
+            values = schedule_form_values(match.iloc[0].to_dict())
+            title, editing = f"Edit “{values['name']}”", int(trigger["schedule"])
+        return (
+            True,
+            title,
+            editing,
+            *(values[name] for name in FIELD_LABELS),
+            None,
+            errors,
+            no_update,
+            *valid,
+        )
+
+    @app.callback(
+        Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
+        Input(ScheduleIds.CANCEL, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def cancel(clicks: int | None):
+        if not clicks:
+            raise PreventUpdate
+        return False
+
+    @app.callback(
+        Output(ScheduleIds.WEEKDAY_ROW, "hidden"),
+        Output(ScheduleIds.DAY_OF_MONTH_ROW, "hidden"),
+        Input(ScheduleIds.FREQUENCY, "value"),
+    )
+    def frequency_fields(frequency: str | None):
+        """A weekly schedule asks for the day of the week, a monthly one for the day of the month."""
+        monthly = frequency == ReportFrequency.MONTHLY.value
+        return monthly, not monthly
+
+    @app.callback(
+        Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
+        Output(ScheduleIds.CHANGED, "data"),
+        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+        Output(ScheduleIds.FORM_ERROR, "children", allow_duplicate=True),
+        Output({"type": SCHEDULE_ERROR, "field": ALL}, "children", allow_duplicate=True),
+        *invalid_outputs,
+        Input(ScheduleIds.SAVE, "n_clicks"),
+        State(ScheduleIds.EDITING, "data"),
+        State(ScheduleIds.CHANGED, "data"),
+        *field_states,
+        prevent_initial_call=True,
+    )
+    @guarded("saving a schedule", lambda: (no_update, no_update, no_update, dbc.Alert("The schedule could not be saved; please try again.", color="danger"), no_update, *([no_update] * len(INVALID_CONTROLS))))  # fmt: skip
+    def save(clicks: int | None, editing: int | None, changed: int | None, *values: Any):
+        """Create or change the schedule; a bad field is shown beside it and nothing is written."""
+        if not clicks:
+            raise PreventUpdate
+        cleared, _ = _error_outputs({}, 4)
+        if not access.can_write():
+            return (
+                no_update,
+                no_update,
+                no_update,
+                dbc.Alert(access.NOT_A_WRITER, color="danger"),
+                cleared,
+                *valid,
+            )
+        fields = schedule_fields(dict(zip(FIELD_LABELS, values, strict=True)))
+        errors = schedule_field_errors(fields)
+        if not errors:
+            zone = queries.display_zone()
+            try:
+                with session_scope(queries.database_url()) as session:
+                    if editing is None:
+                        schedule = schedules_repo.create_schedule(
+                            session, zone=zone, created_by=access.current_user_id(), **fields
+                        )
+                    else:
+                        schedule = schedules_repo.update_schedule(
+                            session, int(editing), zone=zone, **fields
+                        )
+                    name, next_run = schedule.name, schedule.next_run_at
+            except ScheduleError as error:
+                errors = {error.field: error_text(error)}
+            except LookupError:
+                return (
+                    False,
+                    (changed or 0) + 1,
+                    _feedback(False, "That schedule no longer exists."),
+                    None,
+                    cleared,
+                    *valid,
+                )
+        if errors:
+            messages, invalid = _error_outputs(errors, 4)
+            summary = dbc.Alert(
+                "Please correct the fields marked in red; nothing was saved.",
+                color="danger",
+                class_name="mb-0 py-2",
+            )
+            return no_update, no_update, no_update, summary, messages, *invalid
+        when = (
+            queries.local_time_text(next_run, queries.display_zone(), now=queries.utc_now())
+            if next_run
+            else None
+        )
+        text = f"Saved “{name}”." + (f" Its next run: {when}." if when else " It is paused.")
+        return False, (changed or 0) + 1, _feedback(True, text), None, cleared, *valid
+
+    @app.callback(
+        Output(ScheduleIds.CONFIRM, "is_open"),
+        Output(ScheduleIds.CONFIRM_TEXT, "children"),
+        Output(ScheduleIds.DELETING, "data"),
+        Input({"type": SCHEDULE_ACTION, "action": "delete", "schedule": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def ask_delete(_clicks: list[int | None]):
+        """Ask before deleting (the delete itself checks the role)."""
+        trigger = _action_clicked()
+        with queries.read_session() as session:
+            try:
+                name = schedules_repo.schedule_by_id(session, int(trigger["schedule"])).name
+            except LookupError:
+                raise PreventUpdate from None
+        text = f"“{name}” will no longer be sent. Reports it has sent stay where they are."
+        return True, text, int(trigger["schedule"])
+
+    @app.callback(
+        Output(ScheduleIds.CONFIRM, "is_open", allow_duplicate=True),
+        Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
+        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+        Input(ScheduleIds.DELETE, "n_clicks"),
+        Input(ScheduleIds.KEEP, "n_clicks"),
+        State(ScheduleIds.DELETING, "data"),
+        State(ScheduleIds.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(
+        "deleting a schedule",
+        lambda: (False, no_update, _feedback(False, "The schedule could not be deleted.")),
+    )
+    def delete(_delete: int | None, _keep: int | None, deleting: int | None, changed: int | None):
+        """Delete the schedule (admins and managers only), or keep it."""
+        if not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        if ctx.triggered_id == ScheduleIds.KEEP or deleting is None:
+            return False, no_update, no_update
+        if not access.can_write():
+            return False, no_update, _feedback(False, access.NOT_A_WRITER)
+        with session_scope(queries.database_url()) as session:
+            schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
+            name = schedule.name if schedule is not None else None
+            schedules_repo.delete_schedule(session, int(deleting))
+        text = f"Deleted “{name}”." if name else "That schedule had already been deleted."
+        return False, (changed or 0) + 1, _feedback(True, text)
+
+    @app.callback(
+        Output(ScheduleIds.PENDING, "data", allow_duplicate=True),
+        Output(ScheduleIds.POLL, "disabled", allow_duplicate=True),
+        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+        Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
+        Input({"type": SCHEDULE_ACTION, "action": "run", "schedule": ALL}, "n_clicks"),
+        State(ScheduleIds.PENDING, "data"),
+        State(ScheduleIds.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(
+        "running a schedule",
+        lambda: (
+            no_update,
+            no_update,
+            _feedback(False, "The report could not be started."),
+            no_update,
+        ),
+    )
+    def run_now(_clicks: list[int | None], pending: dict | None, changed: int | None):
+        """Build and deliver one schedule's report now, in the background (admins and managers only)."""
+        trigger = _action_clicked()
+        if not access.can_write():
+            return no_update, no_update, _feedback(False, access.NOT_A_WRITER), no_update
+        schedule_id = int(trigger["schedule"])
+        now = queries.utc_now().floor("s")
+        started = start_report_run(
+            queries.database_url() or "", schedule_id, now=now, zone=queries.display_zone()
+        )
+        if not started.started:
+            return no_update, no_update, _feedback(False, started.message), no_update
+        pending = {**(pending or {}), str(schedule_id): now.isoformat()}
+        return pending, False, _feedback(True, started.message, colour="info"), (changed or 0) + 1

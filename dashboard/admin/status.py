@@ -1,0 +1,384 @@
+"""System status (``?view=status``): the last scoring runs, the data refresh time and the scheduler.
+
+The guide's Troubleshooting starts here ("check system status", "check the
+data refresh timestamp", "manually trigger score recalculation"). Everyone
+sees the page; only admins have "Recalculate now", which starts a run in a
+background thread (``dashboard.admin.jobs``) and returns at once. The page
+then polls every ``POLL_MS`` while a run is going (anyone's: the daily job's
+too), showing its progress, and says how the recalculation ended when its row
+in ``scoring_runs`` is finished. A second recalculation is refused while a
+run is going.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask import current_app
+
+from dashboard import queries
+from dashboard.admin import View, access, page_header
+from dashboard.admin.jobs import start_recalculation
+from dashboard.admin.models import (
+    RunRow,
+    StatusModel,
+    finished_run_text,
+    progress,
+    run_started_at,
+    status_model,
+)
+from dashboard.ids import ShellIds, StatusIds
+from dashboard.mail import SmtpSettings
+from dashboard.scheduler import scheduler_enabled, score_at
+from dashboard.tabs import empty_state, error_state, guarded, icon
+
+POLL_MS = 1500
+START_TIMEOUT_SECONDS = 60  # a recalculation whose run row has not appeared by then did not start
+
+_STATE_COLOURS = {
+    "succeeded": "success",
+    "failed": "danger",
+    "running": "primary",
+    "interrupted": "warning",
+}
+
+
+def layout() -> html.Div:
+    """The view's frame; ``refresh`` fills in the facts and the runs."""
+    admin = access.is_admin()
+    actions: list[Any] = []
+    if not admin:
+        actions.append(
+            html.Span(
+                [icon("bi-lock", "me-1"), "Only admins can recalculate the scores."],
+                className="text-muted small",
+            )
+        )
+    actions.append(
+        dbc.Button(
+            [icon("bi-arrow-repeat", "me-1"), "Recalculate now"],
+            id=StatusIds.RECALCULATE,
+            n_clicks=0,
+            color="primary",
+            disabled=True,  # until ``refresh`` has seen that no run is going (and for non-admins)
+            title="Score every active client again for today, in the background",
+        )
+    )
+    return html.Div(
+        [
+            page_header(
+                View.STATUS,
+                "When the scores were last calculated, and how the scoring runs went.",
+                actions,
+            ),
+            dcc.Store(id=StatusIds.REQUEST),
+            dcc.Interval(id=StatusIds.POLL, interval=POLL_MS, disabled=True),
+            html.Div(id=StatusIds.FEEDBACK, role="status"),
+            html.Div(id=StatusIds.PROGRESS),
+            html.Div(id=StatusIds.FACTS),
+            html.Div(id=StatusIds.RUNS),
+        ]
+    )
+
+
+def _fact(title: str, value: Any, detail: Any, icon_name: str, fact_id: str) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(
+                        [
+                            html.Span(title, className="kpi-label"),
+                            icon(icon_name, "text-primary fs-5"),
+                        ],
+                        className="d-flex justify-content-between align-items-start",
+                    ),
+                    html.Div(value, className="fs-4 fw-bold mt-1", id=fact_id),
+                    html.Div(detail, className="small text-muted"),
+                ]
+            ),
+            class_name="kpi-card h-100",
+        ),
+        md=4,
+        class_name="mb-3",
+    )
+
+
+def facts(model: StatusModel) -> dbc.Row:
+    """Three cards: the data refresh time, the latest run, the scheduler (and where mail goes)."""
+    refreshed = (
+        _fact("Data refreshed", model.refreshed, f"Scores of {model.refreshed_day} · {model.zone} time",
+              "bi-clock-history", "st-refreshed")
+        if model.refreshed
+        else _fact("Data refreshed", "Not yet", "No scoring run has finished yet.", "bi-clock-history", "st-refreshed")
+    )  # fmt: skip
+    latest = model.latest
+    if latest is None:
+        latest_card = _fact(
+            "Latest run",
+            "None yet",
+            "Runs appear here once the scoring has run.",
+            "bi-list-check",
+            "st-latest",
+        )
+    else:
+        badge = dbc.Badge(
+            latest.state_label,
+            color=_STATE_COLOURS.get(latest.state, "secondary"),
+            class_name="ms-2 fs-6 align-middle",
+        )
+        detail = (
+            latest.error
+            if latest.state == "failed"
+            else f"Started {latest.started} · {latest.duration}"
+        )
+        latest_card = _fact(
+            "Latest run", [latest.started, badge], detail, "bi-list-check", "st-latest"
+        )
+    if model.scheduler_on:
+        scheduler = _fact(
+            "Scheduler",
+            "On",
+            [
+                f"Next daily run {model.next_daily} (every day at {model.score_at}).",
+                html.Br(),
+                model.mail_text,
+            ],
+            "bi-calendar-check",
+            "st-scheduler",
+        )
+    else:
+        scheduler = _fact(
+            "Scheduler",
+            "Off in this app",
+            [
+                "The daily scoring runs when cron runs csd daily-job (CSD_SCHEDULER=off).",
+                html.Br(),
+                model.mail_text,
+            ],
+            "bi-calendar-x",
+            "st-scheduler",
+        )
+    return dbc.Row([refreshed, latest_card, scheduler], class_name="g-3")  # fmt: skip
+
+
+def _state_badge(row: RunRow) -> dbc.Badge:
+    return dbc.Badge(
+        row.state_label, color=_STATE_COLOURS.get(row.state, "secondary"), class_name="run-state"
+    )
+
+
+def _count(row: RunRow, value: int) -> str:
+    """A run's count; a dash while it is going or when it did not finish (nothing was written)."""
+    return f"{value:,}" if row.state == "succeeded" else "–"
+
+
+def runs_table(rows: list[RunRow]) -> dbc.Card:
+    """The last scoring runs, newest first."""
+    if not rows:
+        body: Any = dbc.CardBody(
+            empty_state(
+                "No scoring runs yet.",
+                hint="The daily job, csd score or Recalculate now record one.",
+                icon_name="bi-list-check",
+            )
+        )
+    else:
+        with_errors = any(row.error for row in rows)
+        header = html.Thead(
+            html.Tr(
+                [
+                    html.Th("Started"), html.Th("Scored day"), html.Th("Result"), html.Th("Duration", className="text-end"),
+                    html.Th("Clients scored", className="text-end"), html.Th("Interventions", className="text-end"),
+                    html.Th("Alerts", className="text-end"),
+                    *([html.Th("Error", className="ps-4")] if with_errors else []),
+                ]
+            )
+        )  # fmt: skip
+        body_rows = [
+            html.Tr(
+                [
+                    html.Td(row.started, className="text-nowrap"),
+                    html.Td(row.as_of, className="text-nowrap"),
+                    html.Td(_state_badge(row)),
+                    html.Td(row.duration, className="text-end text-nowrap"),
+                    *(
+                        html.Td(_count(row, value), className="text-end")
+                        for value in (
+                            row.clients_scored,
+                            row.interventions_created,
+                            row.alerts_created,
+                        )
+                    ),
+                    *(
+                        [
+                            html.Td(
+                                row.error,
+                                className="small text-danger ps-4",
+                                style={"maxWidth": "28rem"},
+                            )
+                        ]
+                        if with_errors
+                        else []
+                    ),
+                ],
+                id=f"st-run-{row.id}",
+            )
+            for row in rows
+        ]
+        body = dbc.Table(
+            [header, html.Tbody(body_rows)],
+            hover=True,
+            size="sm",
+            class_name="mb-0 align-middle",
+            responsive=True,
+        )
+    return dbc.Card(
+        [dbc.CardHeader(html.Span(f"Last {len(rows)} scoring runs" if rows else "Scoring runs", className="fw-semibold")), body],
+        class_name="mb-3",
+    )  # fmt: skip
+
+
+def progress_panel(model: StatusModel, now: pd.Timestamp) -> Any:
+    """The bar of a run that is going, or nothing."""
+    running = model.running
+    if running is None:
+        return None
+    elapsed = (now - running.started_at).total_seconds()
+    percent, label = progress(elapsed, model.expected_seconds)
+    bar = dbc.Progress(
+        value=percent if percent is not None else 100,
+        color="primary",
+        striped=True,
+        animated=True,
+        style={"height": "0.75rem"},
+        class_name="mb-1",
+    )
+    return dbc.Alert(
+        [
+            html.Div([dbc.Spinner(size="sm", spinner_class_name="me-2"), html.Span(label, id="st-progress-label")], className="d-flex align-items-center mb-2"),
+            bar,
+            html.Div(f"Started {running.started}. You can leave this page; the run goes on.", className="small text-muted"),
+        ],
+        color="light",
+        class_name="border mb-3",
+    )  # fmt: skip
+
+
+def _feedback(ok: bool, text: str) -> dbc.Alert:
+    return dbc.Alert(
+        [icon("bi-check-circle-fill" if ok else "bi-exclamation-triangle-fill", "me-2"), text],
+        color="success" if ok else "danger",
+        dismissable=True,
+        class_name="mb-3",
+        id="st-result",
+    )
+
+
+def _model(now: pd.Timestamp) -> StatusModel:
+    smtp = SmtpSettings.from_env()
+    with queries.read_session() as session:
+        return status_model(
+            session,
+            zone=queries.display_zone(),
+            now=now,
+            scheduler_on=scheduler_enabled(current_app.config),
+            score_at=score_at(),
+            smtp_host=f"{smtp.host}:{smtp.port}" if smtp else None,
+        )
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output(StatusIds.REQUEST, "data"),
+        Output(StatusIds.POLL, "disabled"),
+        Output(StatusIds.FEEDBACK, "children"),
+        Input(StatusIds.RECALCULATE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @guarded(
+        "starting a recalculation",
+        lambda: (no_update, no_update, _feedback(False, "The recalculation could not be started.")),
+    )
+    def recalculate(clicks: int | None):
+        """Start a recalculation in the background (admins only; refused while a run is going)."""
+        if not clicks:
+            raise PreventUpdate
+        if not access.is_admin():
+            return (
+                no_update,
+                no_update,
+                _feedback(False, f"{access.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
+            )
+        now = queries.utc_now().floor("s")
+        started = start_recalculation(
+            queries.database_url() or "", now=now, zone=queries.display_zone()
+        )
+        if not started.started:
+            return no_update, False, _feedback(False, started.message)
+        return {"at": now.isoformat()}, False, None
+
+    @app.callback(
+        Output(StatusIds.FACTS, "children"),
+        Output(StatusIds.RUNS, "children"),
+        Output(StatusIds.PROGRESS, "children"),
+        Output(StatusIds.POLL, "disabled", allow_duplicate=True),
+        Output(StatusIds.REQUEST, "data", allow_duplicate=True),
+        Output(StatusIds.FEEDBACK, "children", allow_duplicate=True),
+        Output(ShellIds.NAVBAR_CHANGED, "data", allow_duplicate=True),
+        Output(StatusIds.RECALCULATE, "disabled"),
+        Input(StatusIds.POLL, "n_intervals"),
+        Input(StatusIds.REQUEST, "data"),
+        State(ShellIds.NAVBAR_CHANGED, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    @guarded(
+        "the system status",
+        lambda: (
+            error_state("the system status"),
+            None,
+            None,
+            True,
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+        ),
+    )
+    def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None):
+        """The facts, the runs and the progress; the outcome of a requested recalculation once it finished."""
+        now = queries.utc_now()
+        model = _model(now)
+        feedback: Any = no_update
+        navbar: Any = no_update
+        waiting = resolved = False
+        if request and request.get("at"):
+            at = pd.Timestamp(request["at"])
+            with queries.read_session() as session:
+                run = run_started_at(session, at, zone=queries.display_zone(), now=now)
+            if run is not None and run.state != "running":
+                feedback = _feedback(*finished_run_text(run))
+                navbar = (navbar_changed or 0) + 1
+                resolved = True
+            elif run is None and (now - at).total_seconds() > START_TIMEOUT_SECONDS:
+                feedback = _feedback(
+                    False, "The recalculation did not start; the server log says why."
+                )
+                resolved = True
+            else:
+                waiting = True
+        going = model.running is not None or waiting
+        return (
+            facts(model),
+            runs_table(model.rows),
+            progress_panel(model, now) if going else None,
+            not going,
+            None if resolved else no_update,
+            feedback,
+            navbar,
+            going or not access.is_admin(),
+        )
