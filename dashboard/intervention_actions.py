@@ -147,6 +147,7 @@ def intervention_record(
         record["notes"] = [
             {
                 "id": note.id,
+                "author": note.author.name if note.author else None,
                 "author_id": note.author_id,
                 "author_name": note.author.name if note.author else None,
                 "body": note.body,

@@ -421,6 +421,8 @@ class ScoringRun(Base):
     alerts_created: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
+    # False for a run limited to some clients: its day is not "the latest day" of the book.
+    all_clients: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class OutboxMail(Base):

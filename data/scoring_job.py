@@ -3,7 +3,9 @@
 Everything the run writes is written in one transaction: a failure midway
 leaves the earlier state intact, and the failure is recorded in
 ``scoring_runs`` (in its own transaction) for the System status page.
-Running the job twice for the same day changes nothing: scores are upserted
+Scoring an earlier day (a backfill) stores its scores and trends but opens no
+intervention and raises no alert: those are decisions about today. A day after
+today is refused. Running the job twice for the same day changes nothing: scores are upserted
 on (client, day), an alert exists once per client, kind and day, and a client
 with an open intervention gets no second one.
 """
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from scoring import columns as col
@@ -23,16 +25,18 @@ from scoring.daily import daily_outcome
 from scoring.enums import ClientStatus, InterventionStatus, Source
 from scoring.health import health_scores_for, round_half_up
 
-from .models import HealthScore, Intervention, InterventionNote, utcnow
+from .models import HealthScore, Intervention, InterventionNote, RunStatus, ScoringRun, utcnow
 from .repositories.alerts import add_alerts, alerts_frame
 from .repositories.clients import clients_frame
 from .repositories.events import load_events
 from .repositories.interventions import interventions_frame
+from .repositories.locks import lock_key
 from .repositories.runs import fail_run, finish_run, start_run
 from .repositories.scores import score_history, upsert_scores
 from .repositories.users import team_frame
 
 HISTORY_DAYS_NEEDED = 10  # trend and alerts look back up to 10 days
+SCORING_LOCK = "scoring-run"
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,14 @@ def run_scoring(
     """
     now = now or utcnow()
     as_of = as_of or now.date()
+    if as_of > now.date():
+        raise ScoringFailed(f"cannot score {as_of}: it is after today ({now.date()})")
     started = pd.Timestamp.now(tz="UTC")
     with sessions() as session, session.begin():
-        run_id = start_run(session, as_of, at=now).id
+        run_id = start_run(session, as_of, at=now, all_clients=client_ids is None).id
     try:
         with sessions() as session, session.begin():
+            _one_run_at_a_time(session, run_id)
             scored, skipped, created, raised = _score_day(
                 session, as_of, None if client_ids is None else list(client_ids), force, pd.Timestamp(now)
             )
@@ -86,6 +93,22 @@ def run_scoring(
         raise ScoringFailed(f"scoring {as_of} failed: {error}") from error
     seconds = (pd.Timestamp.now(tz="UTC") - started).total_seconds()
     return RunSummary(run_id, as_of, scored, skipped, created, raised, seconds)
+
+
+def _one_run_at_a_time(session: Session, run_id: int) -> None:
+    """Wait until no other scoring run is writing, before this one reads anything.
+
+    Two overlapping runs (the daily job, a recalculation from the app or the
+    API, ``csd score``) would otherwise both see a client without an open
+    intervention and both open one. PostgreSQL: a transaction-scoped advisory
+    lock. SQLite: a first write, which takes the database's write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(lock_key(SCORING_LOCK))))
+    else:
+        session.execute(
+            update(ScoringRun).where(ScoringRun.id == run_id).values(status=RunStatus.RUNNING)
+        )
 
 
 def _score_day(
@@ -130,6 +153,8 @@ def _score_day(
         now,
     )
     upsert_scores(session, outcome.scores.assign(**{col.TREND: outcome.scores[col.TREND].astype(str)}))
+    if as_of < now.date():  # a backfill stores scores; it acts on nobody now
+        return len(scores), skipped, 0, 0
     created = _add_interventions(session, outcome.interventions, now)
     raised = add_alerts(
         session,

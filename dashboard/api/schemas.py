@@ -296,6 +296,7 @@ class CancelQuery(QueryModel):
 
 class InterventionNoteOut(ResponseModel):
     id: int
+    author: str | None = Field(description="Name of who wrote it; null for the daily scoring run")
     author_id: int | None
     author_name: str | None
     body: str

@@ -18,9 +18,16 @@ from data.repositories._frames import read_frame
 MAX_ERROR_LENGTH = 4000
 
 
-def start_run(session: Session, as_of: dt.date, *, at: dt.datetime | None = None) -> ScoringRun:
-    """Record a scoring run for day ``as_of`` starting at ``at`` (default now)."""
-    run = ScoringRun(as_of=as_of, started_at=at or utcnow(), status=RunStatus.RUNNING)
+def start_run(
+    session: Session, as_of: dt.date, *, at: dt.datetime | None = None, all_clients: bool = True
+) -> ScoringRun:
+    """Record a scoring run for day ``as_of`` starting at ``at`` (default now).
+
+    ``all_clients`` is False for a run limited to some clients (a recalculation).
+    """
+    run = ScoringRun(
+        as_of=as_of, started_at=at or utcnow(), status=RunStatus.RUNNING, all_clients=all_clients
+    )
     session.add(run)
     session.flush()
     return run

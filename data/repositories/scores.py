@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from data.models import Client, HealthScore, Interaction, Intervention, User
+from data.models import Client, HealthScore, Interaction, Intervention, RunStatus, ScoringRun, User
 from data.repositories._frames import as_list, page_bounds, read_frame, to_records
 from data.repositories._upsert import upsert_rows
 from scoring.columns import (
@@ -68,8 +68,19 @@ def upsert_scores(session: Session, frame: pd.DataFrame) -> int:
 
 
 def latest_score_day(session: Session) -> dt.date | None:
-    """The most recent day with stored scores, or None before the first scoring run."""
-    return session.scalar(select(func.max(HealthScore.day)))
+    """The day the dashboard shows: the latest day a successful run scored every client.
+
+    A recalculation of a few clients may store scores for a later day; that day
+    becomes current once the whole book is scored on it. Without any recorded
+    run (scores written directly), the latest day with stored scores; None
+    before the first scores.
+    """
+    full_run_day = session.scalar(
+        select(func.max(ScoringRun.as_of)).where(
+            ScoringRun.status == RunStatus.SUCCEEDED, ScoringRun.all_clients.is_(True)
+        )
+    )
+    return full_run_day or session.scalar(select(func.max(HealthScore.day)))
 
 
 def _score_columns(names: Iterable[str] = STORED_SCORE_COLUMNS) -> list:

@@ -319,7 +319,8 @@ def test_get_one_with_notes(api, book, headers):
     assert data["id"] == book.ids["urgent"]
     assert [note["body"] for note in data["notes"]] == ["Left a voicemail"]
     note = data["notes"][0]
-    assert set(note) == {"id", "author_id", "author_name", "body", "created_at"}
+    assert set(note) == {"id", "author", "author_id", "author_name", "body", "created_at"}
+    assert note["author"] == book.team.admin.name
     assert note["author_id"] == book.team.admin.id
     assert ISO_Z.match(note["created_at"])
 

@@ -103,3 +103,45 @@ def test_a_failure_midway_writes_nothing_and_is_recorded(migrated_url, session, 
 def test_unknown_client_ids_are_refused(migrated_url, book):
     with pytest.raises(ScoringFailed, match="unknown client ids: zz"):
         run_scoring(sessions_for(migrated_url), as_of=D, now=NOW, client_ids=["zz"])
+
+
+def test_a_recalculation_of_some_clients_leaves_the_whole_book_current(migrated_url, session, book):
+    from data.repositories.scores import current_scores, latest_score_day
+
+    sessions = sessions_for(migrated_url)
+    run_scoring(sessions, as_of=D - dt.timedelta(days=1), now=NOW - dt.timedelta(days=1))
+    run_scoring(sessions, as_of=D, now=NOW, client_ids=["a"])
+    session.expire_all()
+    assert latest_score_day(session) == D - dt.timedelta(days=1)
+    rows, total = current_scores(session)
+    assert total == 2 and set(rows["client_id"]) == {"a", "b"}
+    run_scoring(sessions, as_of=D, now=NOW)  # the daily run completes the day
+    assert latest_score_day(session) == D
+
+
+def test_a_future_day_is_refused(migrated_url, book):
+    with pytest.raises(ScoringFailed, match="after today"):
+        run_scoring(sessions_for(migrated_url), as_of=D + dt.timedelta(days=1), now=NOW)
+
+
+def test_overlapping_runs_open_one_intervention(migrated_url, session, book):
+    """Two runs at once: the second waits for the first and sees its intervention."""
+    import threading
+
+    sessions = sessions_for(migrated_url)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(run_scoring(sessions, as_of=D, now=NOW, force=True).interventions_created)
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(results) == [0, 1]
+    assert count(session, Intervention) == 1
