@@ -3,8 +3,8 @@
 Every ``id=`` in a layout and every ``Input``/``Output`` of a callback names a
 member of these enums, so a typo is an ``AttributeError`` at import time
 instead of a callback that silently never fires. The values carry a short
-prefix per area (``shell-``, ``ov-``, ``rs-``, ``cd-``) so they never collide
-across tabs.
+prefix per area (``shell-``, ``ov-``, ``rs-``, ``cd-``, ``iv-``, ``an-``; the admin
+views ``ad-``, ``al-``, ``st-``, ``sc-``, ``ob-``) so they never collide across tabs.
 
 A tab's callbacks take their inputs only from components inside the tab
 (Dash refuses a callback whose inputs are partly missing from the page), so
@@ -54,6 +54,10 @@ class ShellIds(StrEnum):
     REFRESH = "shell-refresh"
     DATA_VERSION = "shell-data-version"
     RENDERED_VERSION = "shell-rendered-version"
+    TAB_AREA = "shell-tab-area"
+    ADMIN_MENU = "shell-admin-menu"
+    # Bumped when something the navbar shows changed (alerts read, a run finished).
+    NAVBAR_CHANGED = "shell-navbar-changed"
 
 
 class OverviewIds(StrEnum):
@@ -80,6 +84,8 @@ class RiskSegmentsIds(StrEnum):
     PAGER = "rs-pager"
     SUMMARY = "rs-summary"
     FILTERS_TEXT = "rs-filters-text"
+    EXPORT = "rs-export"
+    EXPORT_DOWNLOAD = "rs-export-download"
 
 
 class ClientDetailIds(StrEnum):
@@ -104,10 +110,172 @@ class ClientDetailIds(StrEnum):
     INTERVENTIONS = "cd-interventions"
 
 
+class AdminIds(StrEnum):
+    """The admin views (``?view=``) and their frame: System status, Scheduled reports, Outbox."""
+
+    WRAP = "ad-wrap"
+    AREA = "ad-area"
+    VIEW_KEY = "ad-view-key"
+
+
+class AlertIds(StrEnum):
+    """The alerts bell's list and actions."""
+
+    HEADER = "al-header"
+    LIST = "al-list"
+    FEEDBACK = "al-feedback"
+
+
+class StatusIds(StrEnum):
+    RECALCULATE = "st-recalculate"
+    REQUEST = "st-request"
+    POLL = "st-poll"
+    FEEDBACK = "st-feedback"
+    PROGRESS = "st-progress"
+    FACTS = "st-facts"
+    RUNS = "st-runs"
+
+
+class ScheduleIds(StrEnum):
+    FEEDBACK = "sc-feedback"
+    TABLE = "sc-table"
+    CHANGED = "sc-changed"
+    PENDING = "sc-pending"
+    POLL = "sc-poll"
+    EDITOR = "sc-editor"
+    EDITOR_TITLE = "sc-editor-title"
+    EDITING = "sc-editing"
+    SAVE = "sc-save"
+    CANCEL = "sc-cancel"
+    FORM_ERROR = "sc-form-error"
+    CONFIRM = "sc-confirm"
+    CONFIRM_TEXT = "sc-confirm-text"
+    DELETING = "sc-deleting"
+    DELETE = "sc-delete"
+    KEEP = "sc-keep"
+    NAME = "sc-name"
+    FREQUENCY = "sc-frequency"
+    WEEKDAY = "sc-weekday"
+    WEEKDAY_ROW = "sc-weekday-row"
+    DAY_OF_MONTH = "sc-day-of-month"
+    DAY_OF_MONTH_ROW = "sc-day-of-month-row"
+    HOUR = "sc-hour"
+    PERIOD = "sc-period"
+    SEGMENT = "sc-segment"
+    FORMAT = "sc-format"
+    RECIPIENTS = "sc-recipients"
+    ACTIVE = "sc-active"
+
+
+class OutboxIds(StrEnum):
+    REFRESH = "ob-refresh"
+    TABLE = "ob-table"
+    DOWNLOAD = "ob-download"
+    FEEDBACK = "ob-feedback"
+
+
+class InterventionsIds(StrEnum):
+    """The Interventions tab: filters, the queue, the new-intervention form and the manage dialog."""
+
+    URL = "iv-url"
+    QUEUE_KEY = "iv-queue-key"
+    CHANGED = "iv-changed"
+    PRESENTATION = "iv-presentation"
+    # Filters.
+    STATUS = "iv-status"
+    PRIORITY = "iv-priority"
+    TYPE = "iv-type"
+    ASSIGNEE = "iv-assignee"
+    SOURCE = "iv-source"
+    MINE = "iv-mine"
+    OVERDUE_ONLY = "iv-overdue-only"
+    CLEAR = "iv-clear"
+    # The queue.
+    SUMMARY = "iv-summary"
+    COUNTS = "iv-counts"
+    TABLE = "iv-table"
+    PAGER = "iv-pager"
+    NEW = "iv-new"
+    EXPORT = "iv-export"
+    DOWNLOAD = "iv-download"
+    NOTICE = "iv-notice"
+    # The new-intervention form.
+    FORM = "iv-form"
+    FORM_CLIENT = "iv-form-client"
+    FORM_CLIENT_HINT = "iv-form-client-hint"
+    FORM_TYPE = "iv-form-type"
+    FORM_PRIORITY = "iv-form-priority"
+    FORM_ASSIGNEE = "iv-form-assignee"
+    FORM_DUE_DATE = "iv-form-due-date"
+    FORM_DUE_TIME = "iv-form-due-time"
+    FORM_DUE_HINT = "iv-form-due-hint"
+    FORM_TITLE = "iv-form-title"
+    FORM_NOTES = "iv-form-notes"
+    FORM_SAVE = "iv-form-save"
+    FORM_CLOSE = "iv-form-close"
+    FORM_ALERT = "iv-form-alert"
+    # The manage dialog.
+    MANAGE = "iv-manage"
+    MANAGE_TITLE = "iv-manage-title"
+    MANAGE_FACTS = "iv-manage-facts"
+    MANAGE_LOADED = "iv-manage-loaded"
+    MANAGE_STATUS = "iv-manage-status"
+    MANAGE_OUTCOME_BLOCK = "iv-manage-outcome-block"
+    MANAGE_OUTCOME = "iv-manage-outcome"
+    MANAGE_RESPONDED = "iv-manage-responded"
+    MANAGE_PRIORITY = "iv-manage-priority"
+    MANAGE_ASSIGNEE = "iv-manage-assignee"
+    MANAGE_DUE_DATE = "iv-manage-due-date"
+    MANAGE_DUE_TIME = "iv-manage-due-time"
+    MANAGE_NOTE = "iv-manage-note"
+    MANAGE_HISTORY = "iv-manage-history"
+    MANAGE_ALERT = "iv-manage-alert"
+    MANAGE_SAVE = "iv-manage-save"
+    MANAGE_RELOAD = "iv-manage-reload"
+    MANAGE_CANCEL = "iv-manage-cancel"
+    MANAGE_CANCEL_CONFIRM = "iv-manage-cancel-confirm"
+    MANAGE_CANCEL_KEEP = "iv-manage-cancel-keep"
+    MANAGE_CANCEL_ROW = "iv-manage-cancel-row"
+    MANAGE_CLOSE = "iv-manage-close"
+    MANAGE_READONLY = "iv-manage-readonly"
+
+
+class AnalyticsIds(StrEnum):
+    """The Analytics tab: period and segment, the KPI cards, the charts and the report download."""
+
+    URL = "an-url"
+    KEY = "an-key"
+    PRESENTATION = "an-presentation"
+    METRICS = "an-metrics"
+    PERIOD = "an-period"
+    SEGMENT = "an-segment"
+    RANGE = "an-range"
+    CARDS = "an-cards"
+    TREND = "an-trend"
+    RISK = "an-risk"
+    ACTIVITY = "an-activity"
+    BY_TYPE = "an-by-type"
+    TEAM = "an-team"
+    TEAM_TABLE = "an-team-table"
+    FACTORS = "an-factors"
+    DOWNLOAD_PDF = "an-download-pdf"
+    DOWNLOAD_CSV = "an-download-csv"
+    DOWNLOAD = "an-download"
+    DOWNLOAD_STATUS = "an-download-status"
+
+
 # Pattern-matching ID types.
 OPEN_CLIENT = "open-client"
 SEGMENT_CARD = "rs-segment-card"
 SEGMENT_COUNT = "rs-segment-count"
+IV_OPEN = "iv-open"
+IV_FIELD_ERROR = "iv-field-error"
+ADMIN_VIEW_LINK = "ad-view-link"
+ALERT_READ = "al-read"
+ALERT_ACTION = "al-action"
+SCHEDULE_ACTION = "sc-action"
+SCHEDULE_ERROR = "sc-error"
+OUTBOX_ATTACHMENT = "ob-attachment"
 
 
 def open_client_id(client_id: str, source: str) -> dict[str, Any]:
@@ -128,3 +296,48 @@ def segment_count_id(level: str) -> dict[str, Any]:
 def stat_card_id(key: str, part: str) -> str:
     """ID of the ``value`` or ``delta`` of the Overview stat card ``key``."""
     return f"ov-card-{key}-{part}"
+
+
+def admin_view_link_id(view: str, source: str) -> dict[str, Any]:
+    """ID of a menu item or pill that opens the admin view ``view``."""
+    return {"type": ADMIN_VIEW_LINK, "view": view, "source": source}
+
+
+def alert_read_id(alert_id: int) -> dict[str, Any]:
+    """ID of the "mark as read" button of one alert in the bell."""
+    return {"type": ALERT_READ, "alert": int(alert_id)}
+
+
+def alert_action_id(action: str) -> dict[str, Any]:
+    """ID of a bell action for writers only (``mark-all``, ``test-mail``): absent for viewers, so a pattern."""
+    return {"type": ALERT_ACTION, "action": action}
+
+
+def schedule_action_id(action: str, schedule_id: int = 0) -> dict[str, Any]:
+    """ID of a schedule button: ``new`` (id 0), or a row's ``run``, ``edit`` or ``delete``."""
+    return {"type": SCHEDULE_ACTION, "action": action, "schedule": int(schedule_id)}
+
+
+def schedule_error_id(field: str) -> dict[str, Any]:
+    """ID of the message beside the schedule form's field ``field`` (a ScheduleError's field)."""
+    return {"type": SCHEDULE_ERROR, "field": field}
+
+
+def outbox_attachment_id(mail_id: int) -> dict[str, Any]:
+    """ID of the download button of one outbox mail's attachment."""
+    return {"type": OUTBOX_ATTACHMENT, "mail": int(mail_id)}
+
+
+def intervention_open_id(intervention_id: int) -> dict[str, Any]:
+    """ID of the queue's button that opens one intervention in the manage dialog."""
+    return {"type": IV_OPEN, "intervention": int(intervention_id)}
+
+
+def field_error_id(form: str, field: str) -> dict[str, Any]:
+    """ID of the message beside one field of an Interventions form (``form``: ``new`` or ``manage``)."""
+    return {"type": IV_FIELD_ERROR, "form": form, "field": field}
+
+
+def kpi_card_id(key: str, part: str) -> str:
+    """ID of the ``value``, ``previous`` or ``change`` of the Analytics KPI card ``key``."""
+    return f"an-kpi-{key.replace('_', '-')}-{part}"

@@ -2,9 +2,15 @@
 
 - The navbar shows the product, the time of the last successful scoring run
   (in ``CSD_TIMEZONE``), an alerts bell with the unread count and the latest
-  unread alerts (each opens its client), the presentation switch and the
-  signed-in user. It refreshes every minute; when a new scoring run has
-  finished, ``ShellIds.DATA_VERSION`` changes and the active tab is drawn again.
+  unread alerts (each opens its client; ``dashboard.admin.alerts``), the gear
+  menu of the admin views, the presentation switch and the signed-in user. It
+  refreshes every minute, and at once when ``ShellIds.NAVBAR_CHANGED`` is
+  bumped (alerts marked read, a recalculation finished); when a new scoring
+  run has finished, ``ShellIds.DATA_VERSION`` changes and the active tab is
+  drawn again.
+- The admin views (System status, Scheduled reports, Outbox) open from the
+  gear menu as ``?view=...`` and replace the tabs while open
+  (``dashboard.admin``).
 - The view state lives in the URL (``dashboard.view_state``). ``sync_shell``
   is the one callback that keeps the tabs and the presentation switch and the
   URL in step, in both directions (a circular callback, as Dash allows within
@@ -26,15 +32,19 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app, has_request_context
 
-from dashboard import queries
-from dashboard.ids import OPEN_CLIENT, ShellIds, Tab, open_client_id
+from dashboard import admin, queries
+from dashboard.admin import access
+from dashboard.admin import alerts as admin_alerts
+from dashboard.admin.models import bell_model
+from dashboard.ids import OPEN_CLIENT, AlertIds, ShellIds, Tab
 from dashboard.tabs import (
+    analytics,
     client_detail,
     empty_state,
     guarded,
     icon,
+    interventions,
     overview,
-    placeholders,
     risk_segments,
 )
 from dashboard.view_state import state_of
@@ -48,8 +58,8 @@ ROOT_CLASS = "app-root"
 TAB_MODULES: dict[Tab, Any] = {
     Tab.OVERVIEW: overview,
     Tab.RISK_SEGMENTS: risk_segments,
-    Tab.INTERVENTIONS: placeholders.INTERVENTIONS,
-    Tab.ANALYTICS: placeholders.ANALYTICS,
+    Tab.INTERVENTIONS: interventions,
+    Tab.ANALYTICS: analytics,
 }
 
 
@@ -97,15 +107,6 @@ def _user_block() -> list[Any]:
     return parts
 
 
-def _alerts_label(count: int) -> list[Any]:
-    badge = dbc.Badge(f"{count:,}", color="danger", pill=True, class_name="ms-1") if count else None
-    return [
-        icon("bi-bell-fill"),
-        html.Span(f"{count:,} unread alerts", className="visually-hidden"),
-        badge,
-    ]
-
-
 def navbar() -> dbc.Navbar:
     """The top bar; the run time and the alerts are filled in by ``update_status``."""
     return dbc.Navbar(
@@ -122,17 +123,8 @@ def navbar() -> dbc.Navbar:
                             className="navbar-text text-white text-nowrap",
                             id=ShellIds.LAST_RUN_WRAP,
                         ),
-                        dbc.DropdownMenu(
-                            id=ShellIds.ALERTS_MENU,
-                            label=_alerts_label(0),
-                            children=[dbc.DropdownMenuItem("Loading alerts…", header=True)],
-                            nav=True,
-                            in_navbar=True,
-                            align_end=True,
-                            caret=False,
-                            toggle_class_name="text-white",
-                            class_name="presentation-hidden",
-                        ),
+                        admin_alerts.bell(),
+                        admin.gear_menu(),
                         dbc.Switch(
                             id=ShellIds.PRESENTATION,
                             label="Presentation",
@@ -165,22 +157,29 @@ def layout() -> html.Div:
             dcc.Interval(id=ShellIds.REFRESH, interval=REFRESH_MS),
             dcc.Store(id=ShellIds.DATA_VERSION),
             dcc.Store(id=ShellIds.RENDERED_VERSION, data=NOT_YET),
+            dcc.Store(id=ShellIds.NAVBAR_CHANGED, data=0),
             navbar(),
-            dbc.Container(
-                [
-                    dbc.Tabs(
-                        [dbc.Tab(label=tab.label, tab_id=tab.value) for tab in Tab],
-                        id=ShellIds.TABS,
-                        active_tab=Tab.OVERVIEW.value,
-                    ),
-                    html.Main(
-                        empty_state("Loading client health data…", icon_name="bi-hourglass-split"),
-                        id=ShellIds.CONTENT,
-                    ),
-                ],
-                class_name="app-main",
-                fluid=True,
+            html.Div(
+                dbc.Container(
+                    [
+                        dbc.Tabs(
+                            [dbc.Tab(label=tab.label, tab_id=tab.value) for tab in Tab],
+                            id=ShellIds.TABS,
+                            active_tab=Tab.OVERVIEW.value,
+                        ),
+                        html.Main(
+                            empty_state(
+                                "Loading client health data…", icon_name="bi-hourglass-split"
+                            ),
+                            id=ShellIds.CONTENT,
+                        ),
+                    ],
+                    class_name="app-main",
+                    fluid=True,
+                ),
+                id=ShellIds.TAB_AREA,
             ),
+            admin.area(),
             client_detail.layout(),
         ],
         id=ShellIds.ROOT,
@@ -251,52 +250,46 @@ def register(app: Dash) -> None:
         Output(ShellIds.LAST_RUN, "children"),
         Output(ShellIds.LAST_RUN_WRAP, "title"),
         Output(ShellIds.ALERTS_MENU, "label"),
-        Output(ShellIds.ALERTS_MENU, "children"),
+        Output(AlertIds.HEADER, "children"),
+        Output(AlertIds.LIST, "children"),
         Output(ShellIds.DATA_VERSION, "data"),
         Input(ShellIds.REFRESH, "n_intervals"),
+        Input(ShellIds.NAVBAR_CHANGED, "data"),
         State(ShellIds.DATA_VERSION, "data"),
     )
     @guarded(
         "the navbar status",
-        lambda: ("Scores: status unavailable", "", _alerts_label(0), [], no_update),
+        lambda: (
+            "Scores: status unavailable",
+            "",
+            admin_alerts.bell_label(0),
+            "Alerts unavailable",
+            [],
+            no_update,
+        ),
     )
-    def update_status(_ticks: int | None, version: int | None):
-        """The last run, the unread alerts and the data version, now and every minute."""
+    def update_status(_ticks: int | None, _changed: int | None, version: int | None):
+        """The last run, the unread alerts and the data version, now, every minute and on a change."""
         now = queries.utc_now()
+        zone = queries.display_zone()
         with queries.read_session() as session:
-            status = queries.shell_status(session, zone=queries.display_zone(), now=now)
-        items: list[Any] = [
-            dbc.DropdownMenuItem(
-                f"Unread alerts: {status.unread_alerts:,}" + (f" (latest {len(status.alerts)})" if status.unread_alerts > len(status.alerts) else ""),
-                header=True,
-            )
-        ]  # fmt: skip
-        if not status.alerts:
-            items.append(dbc.DropdownMenuItem("No unread alerts", disabled=True))
-        alert_items = [
-            dbc.DropdownMenuItem(
-                [
-                    html.Div(alert.client_name, className="fw-semibold"),
-                    html.Div(alert.message, className="small text-wrap"),
-                    html.Div(alert.when, className="small text-muted"),
-                ],
-                id=open_client_id(alert.client_id, f"alert-{i}"),
-                n_clicks=0,
-                class_name="alert-item",
-                style={"width": "26rem", "whiteSpace": "normal"},
-            )
-            for i, alert in enumerate(status.alerts)
-        ]
-        if alert_items:
-            # The list scrolls inside the menu rather than running off the screen.
-            items.append(html.Div(alert_items, style={"maxHeight": "65vh", "overflowY": "auto"}))
+            status = queries.shell_status(session, zone=zone, now=now)
+            bell = bell_model(session, zone=zone, now=now)
+        items = admin_alerts.bell_items(bell, can_write=access.can_write())
         run_text = (
             [icon("bi-exclamation-triangle-fill", "text-warning me-1"), status.run_text]
             if status.run_failed
             else status.run_text
         )
         new_version = status.data_version if status.data_version != version else no_update
-        return run_text, status.run_detail, _alerts_label(status.unread_alerts), items, new_version
+        return (
+            run_text,
+            status.run_detail,
+            admin_alerts.bell_label(bell.unread),
+            bell.header,
+            items,
+            new_version,
+        )
 
     @app.callback(
         Output(ShellIds.URL, "search", allow_duplicate=True),
@@ -309,3 +302,5 @@ def register(app: Dash) -> None:
         if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
             raise PreventUpdate
         return state_of(search).replace(client=ctx.triggered_id["client"]).to_search()
+
+    admin.register(app)  # the admin views of the gear menu and the bell's actions

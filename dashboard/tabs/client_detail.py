@@ -34,6 +34,7 @@ from dashboard.tabs import (
     risk_badge,
     trend_arrow,
 )
+from dashboard.tabs.intervention_form import new_intervention_link
 from dashboard.view_state import CHANGE_WINDOWS, DEFAULT_WINDOW, state_of
 from scoring.columns import COVERAGE, PRIMARY_FACTOR, RISK_LEVEL, SCORE_INT, TREND
 from scoring.enums import ClientStatus, RiskLevel, Trend
@@ -470,6 +471,9 @@ def register(app: Dash) -> None:
             card_figure(components),
             card_figure(waterfall),
             change_note(change, window),
-            interventions_list(detail, zone=zone, now=now),
+            [
+                new_intervention_link(str(key["client"]), presentation=presentation),
+                interventions_list(detail, zone=zone, now=now),
+            ],
             *graph_styles(presentation),
         )

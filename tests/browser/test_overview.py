@@ -138,7 +138,7 @@ def test_ov005_tabs_live_in_the_url_and_the_back_button(dash_duo, book, assert_c
     wait_for_query(dash_duo, {"tab": "risk-segments"})
 
     dash_duo.driver.find_element(By.LINK_TEXT, "Interventions").click()
-    dash_duo.wait_for_contains_text("#shell-content", "coming soon")
+    dash_duo.wait_for_element("#interventions-tab")
     wait_for_query(dash_duo, {"tab": "interventions"})
 
     dash_duo.driver.back()

@@ -1,0 +1,423 @@
+"""Analytics: KPIs against the previous period, trends, intervention results, the team and risk factors.
+
+A period (7 days, 30 days, 90 days, 1 year) and a client segment (all, new,
+existing), both in the URL, drive everything on the tab. ``load_metrics``
+reads the database once per (period, segment) through
+``queries_analytics.analytics_data`` (``dashboard.metrics.metrics_for``, the
+figures of ``GET /metrics`` and of the reports) and keeps the small aggregates
+in a ``dcc.Store``; the KPI cards and every chart are drawn from that store,
+never recomputed per chart. "Download report" renders the PDF or the CSV zip
+of the same period and segment (``dashboard.reports.render_report``).
+
+Each KPI card shows the value for the period, the previous period's value
+(same length, ending the day before) and the change, green when it is better
+and red when it is worse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import figures, queries
+from dashboard import queries_analytics as qa
+from dashboard.ids import AnalyticsIds, kpi_card_id
+from dashboard.tabs import card_figure, error_state, graph, guarded, icon
+from dashboard.view_state import ViewState, state_of
+from data.models_reports import ReportFormat
+from scoring.enums import Period, RiskLevel, Segment
+
+IDS = AnalyticsIds
+TAB_URL = IDS.URL
+CHART_HEIGHT = 380
+CHART_HEIGHT_PRESENTATION = 480
+GRAPH_IDS = (IDS.TREND, IDS.RISK, IDS.ACTIVITY, IDS.BY_TYPE, IDS.TEAM, IDS.FACTORS)
+
+
+def _key(period: Period, segment: Segment) -> dict[str, str]:
+    return {"period": period.value, "segment": segment.value}
+
+
+# -- pieces ----------------------------------------------------------------------------
+
+
+def _change(card: dict[str, Any], key: str) -> html.Div:
+    """The change against the previous period, coloured, and the previous value: "▼ 2.2 from 74.6"."""
+    parts: list[Any] = [
+        html.Span(card["change_text"], style={"color": card["change_colour"]},
+                  className="fw-semibold text-nowrap me-1", id=kpi_card_id(key, "change")),
+    ]  # fmt: skip
+    if card["previous"] is not None:
+        parts.append(
+            html.Span(
+                ["from ", html.Span(card["previous_text"], id=kpi_card_id(key, "previous"))],
+                className="text-muted text-nowrap",
+            )
+        )
+    return html.Div(parts, className="kpi-delta")
+
+
+def _value(card: dict[str, Any], key: str, presentation: bool) -> html.Div:
+    # The projector's larger type would break "47.7%" over two lines in a card of the grid.
+    style = {"fontSize": "2.3rem"} if presentation else None
+    return html.Div(
+        card["value_text"],
+        className="kpi-value text-nowrap",
+        id=kpi_card_id(key, "value"),
+        style=style,
+    )
+
+
+def kpi_card(
+    spec: qa.CardSpec, card: dict[str, Any], basis: str, *, presentation: bool = False
+) -> html.Div:
+    """One KPI: label, value, the change against the previous period and what the value counts."""
+    return html.Div(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(spec.label, className="kpi-label"),
+                    _value(card, spec.key, presentation),
+                    _change(card, spec.key),
+                    html.Div(basis, className="small text-muted lh-sm mt-1 presentation-hidden"),
+                ],
+                class_name="px-3 py-2",
+            ),
+            class_name="kpi-card h-100",
+        ),
+        title=spec.help,
+    )  # fmt: skip
+
+
+def health_card(data: dict[str, Any], *, presentation: bool = False) -> html.Div:
+    """The average health score beside the share of clients in each risk level, each with its change."""
+    cards, basis = data["cards"], data["basis"]
+    average = qa.HEALTH_CARDS[0]
+    lines = []
+    for level in RiskLevel:
+        key = f"risk_share_{level.value}"
+        card = cards[key]
+        lines.append(
+            html.Div(
+                [
+                    html.Span(level.label, className=f"risk-badge risk-{level.value}", style={"minWidth": "4.9rem"}),
+                    html.Span(card["value_text"], className="fw-bold fs-5", id=kpi_card_id(key, "value"),
+                              style={"minWidth": "4rem", "textAlign": "right"}),
+                    html.Div(_change(card, key), className="small ms-2"),
+                ],
+                className="d-flex align-items-center lh-sm",
+                title=qa.RISK_CARD.help,
+            )
+        )  # fmt: skip
+    card = dbc.Card(
+        dbc.CardBody(
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Div(average.label, className="kpi-label"),
+                            _value(cards[average.key], average.key, presentation),
+                            _change(cards[average.key], average.key),
+                            html.Div(basis[average.key], className="small text-muted lh-sm mt-1 presentation-hidden"),
+                        ],
+                        title=average.help,
+                        className="flex-shrink-0",
+                    ),
+                    html.Div(
+                        [html.Div(qa.RISK_CARD.label, className="kpi-label"), html.Div(lines, className="d-flex flex-column gap-1")],
+                        className="flex-grow-1",
+                    ),
+                ],
+                className="d-flex gap-3",
+            ),
+            class_name="px-3 py-2",
+        ),
+        class_name="kpi-card h-100",
+    )  # fmt: skip
+    return html.Div(card, style={"gridColumn": "span 2"})
+
+
+def kpi_grid(data: dict[str, Any], *, presentation: bool = False) -> html.Div:
+    """The KPI cards in a grid that fits five cards a row on a laptop and four on the projector.
+
+    First client health and retention (the health card spans two columns), then
+    the interventions and their effect.
+    """
+    cards, basis = data["cards"], data["basis"]
+    specs = [*qa.HEALTH_CARDS[1:], *qa.INTERVENTION_CARDS]
+    return html.Div(
+        [
+            health_card(data, presentation=presentation),
+            *(kpi_card(spec, cards[spec.key], basis[spec.key], presentation=presentation) for spec in specs),
+        ],
+        style={
+            "display": "grid",
+            "gridTemplateColumns": "repeat(auto-fill, minmax(14rem, 1fr))",
+            "gap": "0.5rem",
+        },
+        className="mb-3",
+        id="an-kpi-grid",
+    )  # fmt: skip
+
+
+def team_table(rows: list[qa.TeamRow]) -> Any:
+    """Open, completed and overdue work, success rate and resolution time per team member."""
+    if not rows:
+        return html.Div("No interventions assigned in this segment.", className="text-muted p-3")
+    head = html.Thead(
+        html.Tr(
+            [html.Th("Member"), html.Th("Open", className="text-end"), html.Th("Overdue", className="text-end"),
+             html.Th("Completed", className="text-end"), html.Th("Success", className="text-end"),
+             html.Th("Resolution", className="text-end")]
+        )
+    )  # fmt: skip
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(row.member, className="fw-semibold text-nowrap"),
+                    html.Td(f"{row.open:,}", className="text-end"),
+                    html.Td(f"{row.overdue:,}", className="text-end" + (" text-danger fw-semibold" if row.overdue else "")),
+                    html.Td(f"{row.completed:,}", className="text-end"),
+                    html.Td(row.success, className="text-end"),
+                    html.Td(row.resolution, className="text-end text-nowrap"),
+                ]
+            )
+            for row in rows
+        ]
+    )  # fmt: skip
+    return dbc.Table(
+        [head, body], size="sm", hover=True, class_name="mb-0 align-middle small", id="an-team-rows"
+    )
+
+
+def _chart(graph_id: str, width: int) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(graph(graph_id, height=CHART_HEIGHT), body=True, class_name="h-100"),
+        lg=width,
+        class_name="mb-3",
+    )
+
+
+def _controls(period: Period, segment: Segment) -> html.Div:
+    def choice(control_id: str, options: dict, value: str, label: str) -> html.Div:
+        return html.Div(
+            [
+                html.Span(label, className="fw-semibold me-2 small text-muted text-uppercase"),
+                dbc.RadioItems(
+                    id=control_id,
+                    options=[
+                        {"label": text, "value": member.value} for member, text in options.items()
+                    ],
+                    value=value,
+                    class_name="btn-group",
+                    input_class_name="btn-check",
+                    label_class_name="btn btn-outline-primary btn-sm",
+                    label_checked_class_name="active",
+                ),
+            ],
+            className="d-flex align-items-center",
+        )
+
+    download = dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem([icon("bi-file-earmark-pdf", "me-2"), "PDF report"], id=IDS.DOWNLOAD_PDF, n_clicks=0),
+            dbc.DropdownMenuItem([icon("bi-file-earmark-zip", "me-2"), "CSV files (zip)"], id=IDS.DOWNLOAD_CSV, n_clicks=0),
+        ],
+        label=[icon("bi-download", "me-1"), "Download report"],
+        color="primary",
+        size="sm",
+        align_end=True,
+        id="an-download-menu",
+    )  # fmt: skip
+    return html.Div(
+        [
+            choice(IDS.PERIOD, qa.PERIOD_CHOICES, period.value, "Period"),
+            choice(IDS.SEGMENT, qa.SEGMENT_CHOICES, segment.value, "Clients"),
+            html.Div(
+                [
+                    dcc.Loading(html.Span(id=IDS.DOWNLOAD_STATUS, className="small text-muted"), type="circle",
+                                overlay_style={"visibility": "visible"}),
+                    download,
+                ],
+                className="d-flex align-items-center gap-2 ms-auto presentation-hidden",
+            ),
+        ],
+        className="d-flex align-items-center flex-wrap gap-3 mb-1",
+    )  # fmt: skip
+
+
+def layout(state: ViewState) -> html.Div:
+    """The tab's frame with the period and segment of ``state``; ``load_metrics`` and the draw callbacks fill it."""
+    period, segment = qa.selection(state)
+    return html.Div(
+        [
+            dcc.Location(id=TAB_URL, refresh="callback-nav"),
+            dcc.Store(id=IDS.KEY, data=_key(period, segment)),
+            dcc.Store(id=IDS.PRESENTATION, data=state.presentation),
+            dcc.Store(id=IDS.METRICS),
+            dcc.Download(id=IDS.DOWNLOAD),
+            _controls(period, segment),
+            html.P(id=IDS.RANGE, className="last-refreshed mb-2"),
+            dcc.Loading(html.Div(id=IDS.CARDS), type="dot", delay_show=300),
+            dbc.Row([_chart(IDS.TREND, 6), _chart(IDS.RISK, 6)], class_name="g-3"),
+            dbc.Row([_chart(IDS.ACTIVITY, 6), _chart(IDS.BY_TYPE, 6)], class_name="g-3"),
+            dbc.Row(
+                [
+                    _chart(IDS.TEAM, 6),
+                    dbc.Col(
+                        dbc.Card(
+                            [
+                                dbc.CardHeader(
+                                    [
+                                        "Team members",
+                                        html.Span(
+                                            " · open and overdue now; completed in the period",
+                                            className="small text-muted fw-normal",
+                                        ),
+                                    ]
+                                ),
+                                html.Div(id=IDS.TEAM_TABLE, className="table-responsive"),
+                            ],
+                            class_name="h-100",
+                        ),
+                        lg=6,
+                        class_name="mb-3",
+                    ),
+                ],
+                class_name="g-3",
+            ),  # fmt: skip
+            dbc.Row([_chart(IDS.FACTORS, 12)], class_name="g-3"),
+        ],
+        id="analytics-tab",
+    )
+
+
+# -- callbacks -------------------------------------------------------------------------
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output(TAB_URL, "search"),
+        Output(IDS.PERIOD, "value"),
+        Output(IDS.SEGMENT, "value"),
+        Output(IDS.KEY, "data"),
+        Output(IDS.PRESENTATION, "data"),
+        Input(TAB_URL, "search"),
+        Input(IDS.PERIOD, "value"),
+        Input(IDS.SEGMENT, "value"),
+        State(IDS.KEY, "data"),
+        State(IDS.PRESENTATION, "data"),
+        prevent_initial_call=True,
+    )
+    def sync_selection(search, period_value, segment_value, key, presentation_shown):
+        """Period and segment -> URL when chosen; URL -> the selectors on navigation."""
+        state = state_of(search)
+        period, segment = qa.selection(state)
+        if ctx.triggered_id == IDS.PERIOD and period_value:
+            period = Period(period_value)
+        elif ctx.triggered_id == IDS.SEGMENT and segment_value:
+            segment = Segment(segment_value)
+        new_state = qa.with_selection(state, period, segment)
+        new_key = _key(period, segment)
+        return (
+            new_state.to_search() if new_state != state else no_update,
+            period.value if period.value != period_value else no_update,
+            segment.value if segment.value != segment_value else no_update,
+            new_key if new_key != key else no_update,
+            state.presentation if state.presentation != bool(presentation_shown) else no_update,
+        )
+
+    @app.callback(
+        Output(IDS.METRICS, "data"),
+        Input(IDS.KEY, "data"),
+    )
+    @guarded("the analytics", lambda: {"error": True})
+    def load_metrics(key: dict | None):
+        """Read the period's and the previous period's metrics once; every chart draws from this."""
+        key = key or {}
+        period = Period(key.get("period", qa.DEFAULT_PERIOD.value))
+        segment = Segment(key.get("segment", qa.DEFAULT_SEGMENT.value))
+        with queries.read_session() as session:
+            return qa.analytics_data(session, period, segment, now=queries.utc_now())
+
+    @app.callback(
+        Output(IDS.RANGE, "children"),
+        Output(IDS.CARDS, "children"),
+        Output(IDS.TEAM_TABLE, "children"),
+        Input(IDS.METRICS, "data"),
+        Input(IDS.PRESENTATION, "data"),
+    )
+    @guarded("the analytics", lambda: ("", error_state("the analytics"), ""))
+    def draw_cards(data: dict | None, presentation: bool | None):
+        """The period's dates, the KPI cards and the team table."""
+        if not data:
+            raise PreventUpdate
+        if data.get("error"):
+            return "", error_state("the analytics"), ""
+        frames = qa.frames(data)
+        cards = kpi_grid(data, presentation=bool(presentation))
+        return qa.range_caption(data), cards, team_table(qa.team_rows(frames.by_member))
+
+    def _no_figures() -> tuple:
+        blank = figures.empty_figure("", message="")
+        return (blank,) * len(GRAPH_IDS) + (no_update,) * len(GRAPH_IDS)
+
+    @app.callback(
+        *(Output(graph_id, "figure") for graph_id in GRAPH_IDS),
+        *(Output(graph_id, "style") for graph_id in GRAPH_IDS),
+        Input(IDS.METRICS, "data"),
+        Input(IDS.PRESENTATION, "data"),
+    )
+    @guarded("the analytics charts", _no_figures)
+    def draw_charts(data: dict | None, presentation: bool | None):
+        """Every chart from the stored aggregates (and again, larger, for presentation mode)."""
+        if not data or data.get("error"):
+            return _no_figures()
+        presentation = bool(presentation)
+        frames = qa.frames(data)
+        weekly = bool(data.get("weekly"))
+        charts = (
+            figures.score_trend(
+                frames.daily_scores, previous=frames.previous_daily_scores, presentation=presentation
+            ),
+            figures.risk_distribution_over_time(frames.daily_risk_counts, presentation=presentation),
+            figures.interventions_created_vs_completed(
+                frames.activity, period_label="Week starting" if weekly else "Day", presentation=presentation
+            ),
+            figures.success_rate_by_type(frames.by_type, presentation=presentation),
+            figures.team_performance(frames.by_member, presentation=presentation),
+            figures.top_risk_factors(frames.factors, presentation=presentation),
+        )  # fmt: skip
+        height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
+        return (*(card_figure(fig) for fig in charts), *(height,) * len(GRAPH_IDS))
+
+    @app.callback(
+        Output(IDS.DOWNLOAD, "data"),
+        Output(IDS.DOWNLOAD_STATUS, "children"),
+        Input(IDS.DOWNLOAD_PDF, "n_clicks"),
+        Input(IDS.DOWNLOAD_CSV, "n_clicks"),
+        State(IDS.KEY, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded("the report", lambda: (no_update, "The report could not be made; please try again."))
+    def download_report(_pdf: int | None, _csv: int | None, key: dict | None):
+        """The report of the selected period and segment, as a PDF or a zip of CSV files."""
+        if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        from dashboard.reports import render_report
+
+        fmt = ReportFormat.PDF if ctx.triggered_id == IDS.DOWNLOAD_PDF else ReportFormat.CSV
+        key = key or {}
+        with queries.read_session() as session:
+            report = render_report(
+                session,
+                key.get("period", qa.DEFAULT_PERIOD.value),
+                key.get("segment", qa.DEFAULT_SEGMENT.value),
+                fmt,
+                zone=queries.display_zone(),
+            )
+        return dcc.send_bytes(report.content, report.filename), f"Downloaded {report.filename}"

@@ -1,0 +1,583 @@
+"""Interventions: the team's work queue, with its filters, counts and CSV export.
+
+The queue lists interventions by priority (urgent first), overdue ones before
+the rest, then by due date (``data.repositories.interventions.intervention_queue``,
+in SQL, one page of ``PAGE_SIZE`` at a time). Overdue rows are tinted and say
+by how long; those due within 48 hours say when. Above the queue: how many
+are open, overdue and due soon among the filtered interventions (every page).
+
+State: the filters and the page live in the URL (``queries_interventions.QueueFilters``);
+every control writes to it and follows it through the tab's own
+``dcc.Location``, as on Risk Segments. ``iv=<id>`` opens an intervention in the
+manage dialog and ``new=1`` the new-intervention form (``intervention_form``).
+
+Roles: everyone sees the queue and can export it; viewers find "New
+intervention" disabled (it says why) and the dialog read-only, and every
+callback that writes checks the role itself
+(``dashboard.auth.current_role_can_write``), so a viewer's request to
+``/_dash-update-component`` is refused too. In presentation mode the filters,
+buttons and each row's type line are hidden; the header says which filters
+apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import queries
+from dashboard import queries_interventions as qi
+from dashboard.ids import IV_OPEN, InterventionsIds, intervention_open_id, open_client_id
+from dashboard.tabs import error_state, guarded, icon
+from dashboard.tabs import intervention_form as form
+from dashboard.tabs import intervention_manage as manage
+from dashboard.tabs.intervention_form import current_user
+from dashboard.view_state import ViewState, state_of
+from scoring.enums import InterventionStatus, InterventionType, Priority, Source
+
+IDS = InterventionsIds
+TAB_URL = IDS.URL
+ANY = "any"
+
+# Bootstrap's classes for a priority: urgent stands out most, low least.
+PRIORITY_COLOURS: dict[str, tuple[str, str]] = {
+    Priority.URGENT.value: ("dark", "text-white"),
+    Priority.HIGH.value: ("primary", "text-white"),
+    Priority.MEDIUM.value: (
+        "secondary-subtle",
+        "text-secondary-emphasis border border-secondary-subtle",
+    ),
+    Priority.LOW.value: ("light", "text-secondary border"),
+}
+STATUS_COLOURS: dict[str, str] = {
+    InterventionStatus.PENDING.value: "text-secondary-emphasis",
+    InterventionStatus.IN_PROGRESS.value: "text-primary fw-semibold",
+    InterventionStatus.COMPLETED.value: "text-success",
+    InterventionStatus.CANCELLED.value: "text-muted",
+}
+
+
+def queue_key(filters: qi.QueueFilters) -> str:
+    """The part of the URL that shapes the queue (so opening a dialog does not redraw it)."""
+    return "&".join(f"{k}={v}" for k, v in filters.params())
+
+
+def _filters_of_key(key: str | None) -> qi.QueueFilters:
+    return qi.QueueFilters.from_state(state_of(f"?{key or ''}"))
+
+
+# -- pieces ----------------------------------------------------------------------------
+
+
+def priority_badge(priority: str, label: str) -> dbc.Badge:
+    colour, text = PRIORITY_COLOURS.get(priority, ("light", "text-dark"))
+    return dbc.Badge(label, color=colour, class_name=f"{text} fs-6 fw-semibold", pill=False)
+
+
+def _due_cell(row: qi.QueueRow) -> list[Any]:
+    parts: list[Any] = [html.Div(row.due_text, className="text-nowrap")]
+    if row.due_tone == "overdue":
+        parts.append(
+            html.Div(
+                [icon("bi-exclamation-triangle-fill", "me-1"), row.due_note],
+                className="small fw-semibold text-danger text-nowrap",
+            )
+        )
+    elif row.due_tone == "soon":
+        parts.append(
+            html.Div(
+                [icon("bi-alarm", "me-1"), row.due_note],
+                className="small fw-semibold text-warning-emphasis text-nowrap",
+            )
+        )
+    elif row.due_note:
+        parts.append(html.Div(row.due_note, className="small text-muted text-nowrap"))
+    return parts
+
+
+def _status_cell(row: qi.QueueRow) -> list[Any]:
+    parts: list[Any] = [
+        html.Span(row.status_label, className=f"text-nowrap {STATUS_COLOURS.get(row.status, '')}")
+    ]
+    if row.outcome_label:
+        parts.append(html.Div(row.outcome_label, className="small text-muted"))
+    return parts
+
+
+def queue_table(rows: list[qi.QueueRow]) -> Any:
+    """The queue's page as a table; the title opens the manage dialog, the client its detail."""
+    if not rows:
+        return html.Div(
+            [icon("bi-check2-circle"), html.Div("No interventions match these filters", className="fw-semibold")],
+            className="empty-state",
+        )  # fmt: skip
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Priority", style={"width": "8%"}),
+                html.Th("Intervention"),
+                html.Th("Client", style={"width": "21%"}),
+                html.Th("Assigned to", style={"width": "11%"}),
+                html.Th("Due", style={"width": "14%"}),
+                html.Th("Status", style={"width": "10%"}),
+            ]
+        )
+    )
+    body = []
+    for row in rows:
+        tint = {"overdue": "table-danger", "soon": "table-warning"}.get(row.due_tone, "")
+        body.append(
+            html.Tr(
+                [
+                    html.Td(priority_badge(row.priority, row.priority_label)),
+                    html.Td(
+                        [
+                            html.Button(
+                                row.title,
+                                id=intervention_open_id(row.id),
+                                n_clicks=0,
+                                className="btn btn-link p-0 text-start fw-semibold text-decoration-none queue-title",
+                                title="Open to update status, notes, assignee or due date",
+                            ),
+                            html.Div(
+                                f"{row.type_label} · {row.source_label}",
+                                className="small text-muted presentation-hidden",
+                            ),
+                        ]
+                    ),
+                    html.Td(
+                        html.Button(
+                            row.client_name,
+                            id=open_client_id(row.client_id, f"iv-{row.id}"),
+                            n_clicks=0,
+                            className="btn btn-link p-0 text-start text-body link-offset-2 link-underline-opacity-25",
+                            title="Open the client's health detail",
+                        )
+                    ),
+                    html.Td(
+                        row.assignee, className="" if row.assignee != "Unassigned" else "text-muted"
+                    ),
+                    html.Td(_due_cell(row)),
+                    html.Td(_status_cell(row)),
+                ],
+                className=tint,
+                id=f"iv-row-{row.id}",
+            )
+        )
+    return dbc.Table(
+        [head, html.Tbody(body)], hover=True, size="sm", class_name="mb-0 align-middle queue-table"
+    )
+
+
+def counts_strip(counts: qi.QueueCounts) -> list[Any]:
+    """Open, overdue and due-soon interventions among the filtered ones, large enough for a projector."""
+
+    def count(value: int, label: str, tone: str, icon_name: str, key: str) -> html.Div:
+        return html.Div(
+            [
+                icon(icon_name, f"fs-4 {tone}"),
+                html.Span(f"{value:,}", className=f"fs-3 fw-bold {tone}", id=f"iv-count-{key}"),
+                html.Span(label, className="text-muted fw-semibold"),
+            ],
+            className="d-flex align-items-center gap-2",
+        )
+
+    return [
+        count(counts.open, "open", "text-body", "bi-list-check", "open"),
+        count(
+            counts.overdue,
+            "overdue",
+            "text-danger" if counts.overdue else "text-muted",
+            "bi-exclamation-triangle-fill",
+            "overdue",
+        ),
+        count(
+            counts.due_soon,
+            "due within 48 hours",
+            "text-warning-emphasis" if counts.due_soon else "text-muted",
+            "bi-alarm",
+            "due-soon",
+        ),
+    ]
+
+
+def _labelled(label: str, control: Any, control_id: str, **width: int) -> dbc.Col:
+    return dbc.Col(
+        [dbc.Label(label, html_for=control_id, class_name="small fw-semibold mb-1"), control],
+        **width,
+    )
+
+
+def _filters(filters: qi.QueueFilters, members: list[qi.Member], user_id: int | None) -> dbc.Card:
+    values = control_values(filters)
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    _labelled(
+                        "Status",
+                        dbc.Select(
+                            id=IDS.STATUS,
+                            options=qi.status_filter_options(filters.statuses),
+                            value=values["status"],
+                        ),
+                        IDS.STATUS,
+                        lg=2,
+                        xs=6,
+                    ),
+                    _labelled(
+                        "Priority",
+                        dcc.Dropdown(
+                            id=IDS.PRIORITY,
+                            options=[{"label": p.label, "value": p.value} for p in Priority],
+                            value=values["priority"],
+                            multi=True,
+                            searchable=False,
+                            placeholder="All priorities",
+                        ),
+                        IDS.PRIORITY,
+                        lg=2,
+                        xs=6,
+                    ),
+                    _labelled(
+                        "Type",
+                        dcc.Dropdown(
+                            id=IDS.TYPE,
+                            options=[{"label": t.label, "value": t.value} for t in InterventionType],
+                            value=values["type"],
+                            multi=True,
+                            searchable=False,
+                            placeholder="All types",
+                        ),
+                        IDS.TYPE,
+                        lg=2,
+                        xs=6,
+                    ),
+                    _labelled(
+                        "Assigned to",
+                        dcc.Dropdown(
+                            id=IDS.ASSIGNEE,
+                            options=qi.assignee_filter_options(members),
+                            value=values["assignee"],
+                            placeholder="Anyone",
+                            disabled=filters.mine,
+                        ),
+                        IDS.ASSIGNEE,
+                        lg=2,
+                        xs=6,
+                    ),
+                    _labelled(
+                        "Source",
+                        dbc.Select(
+                            id=IDS.SOURCE,
+                            options=[{"label": "Any source", "value": ANY}]
+                            + [{"label": f"{label} only", "value": s.value} for s, label in qi.SOURCE_LABELS.items()],
+                            value=values["source"],
+                        ),
+                        IDS.SOURCE,
+                        lg=2,
+                        xs=6,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Switch(
+                                id=IDS.MINE,
+                                label="Mine only",
+                                value=values["mine"],
+                                disabled=user_id is None,
+                                class_name="mb-1",
+                            ),
+                            dbc.Switch(id=IDS.OVERDUE_ONLY, label="Overdue only", value=values["overdue"], class_name="mb-0"),
+                        ],
+                        lg=2,
+                        xs=6,
+                        class_name="small text-nowrap ps-lg-3",
+                    ),
+                ],
+                class_name="g-2 align-items-end",
+            ),
+            class_name="py-2",
+        ),
+        class_name="mb-3 presentation-hidden",
+    )  # fmt: skip
+
+
+def layout(state: ViewState) -> html.Div:
+    """The tab's frame with its controls set from ``state``; ``update_queue`` fills in the queue."""
+    filters = qi.QueueFilters.from_state(state)
+    user_id, _name, can_write = current_user()
+    with queries.read_session() as session:
+        members = qi.team_members(session)
+    actions: list[Any] = [
+        dbc.Button(
+            [icon("bi-plus-lg", "me-1"), "New intervention"],
+            id=IDS.NEW,
+            n_clicks=0,
+            color="primary",
+            disabled=not can_write,
+            title=None if can_write else qi.WRITE_REFUSED,
+        )
+    ]
+    actions.append(
+        dbc.Button(
+            [icon("bi-download", "me-1"), "Export CSV"],
+            id=IDS.EXPORT,
+            n_clicks=0,
+            color="secondary",
+            outline=True,
+            title="Every intervention of the filtered queue, all pages",
+        )
+    )
+    return html.Div(
+        [
+            dcc.Location(id=TAB_URL, refresh="callback-nav"),
+            dcc.Store(id=IDS.QUEUE_KEY, data=queue_key(filters)),
+            dcc.Store(id=IDS.CHANGED, data=0),
+            dcc.Store(id=IDS.PRESENTATION, data=state.presentation),
+            dcc.Download(id=IDS.DOWNLOAD),
+            html.Div(
+                [
+                    html.Div(id=IDS.COUNTS, className="d-flex align-items-center gap-4 flex-wrap"),
+                    html.Div(actions, className="d-flex gap-2 presentation-hidden"),
+                ],
+                className="d-flex justify-content-between align-items-center flex-wrap gap-2 mb-2",
+            ),
+            html.Div(id=IDS.NOTICE),
+            _filters(filters, members, user_id),
+            dbc.Card(
+                [
+                    dbc.CardHeader(
+                        html.Div(
+                            [
+                                html.Div(id=IDS.SUMMARY),
+                                html.Div(
+                                    [
+                                        dbc.Button(
+                                            [icon("bi-x-circle", "me-1"), "Clear filters"],
+                                            id=IDS.CLEAR,
+                                            n_clicks=0,
+                                            color="secondary",
+                                            outline=True,
+                                            size="sm",
+                                            class_name="presentation-hidden",
+                                        ),
+                                        dbc.Pagination(
+                                            id=IDS.PAGER,
+                                            active_page=filters.page,
+                                            max_value=max(1, filters.page),
+                                            fully_expanded=False,
+                                            first_last=True,
+                                            previous_next=True,
+                                            size="sm",
+                                            class_name="mb-0",
+                                        ),
+                                    ],
+                                    className="d-flex align-items-center gap-3",
+                                ),
+                            ],
+                            className="d-flex justify-content-between align-items-center flex-wrap gap-2",
+                        ),
+                        class_name="py-2",
+                    ),
+                    html.Div(id=IDS.TABLE, className="table-responsive"),
+                ],
+                class_name="mb-3",
+            ),
+            form.new_form(can_write=can_write),
+            manage.manage_dialog(),
+        ],
+        id="interventions-tab",
+    )
+
+
+# -- state <-> controls ----------------------------------------------------------------
+
+
+CONTROL_ORDER = ("status", "priority", "type", "assignee", "source", "mine", "overdue", "page")
+
+
+def control_values(filters: qi.QueueFilters) -> dict[str, Any]:
+    """What each filter control shows for ``filters`` (pure: unit-tested)."""
+    return {
+        "status": qi.status_choice(filters.statuses),
+        "priority": [p.value for p in filters.priorities],
+        "type": [t.value for t in filters.types],
+        "assignee": filters.assignee,
+        "source": filters.source.value if filters.source else ANY,
+        "mine": filters.mine,
+        "overdue": filters.overdue_only,
+        "page": filters.page,
+    }
+
+
+def filters_from_controls(
+    filters: qi.QueueFilters, trigger: Any, values: dict[str, Any]
+) -> qi.QueueFilters:
+    """The filters after the control ``trigger`` changed to ``values[...]`` (pure: unit-tested)."""
+    first = {"page": 1}
+    if trigger == IDS.CLEAR:
+        return qi.QueueFilters()
+    if trigger == IDS.STATUS:
+        return filters.replace(statuses=qi.statuses_of_choice(values["status"]), **first)
+    if trigger == IDS.PRIORITY:
+        wanted = set(values["priority"] or [])
+        return filters.replace(priorities=tuple(p for p in Priority if p.value in wanted), **first)
+    if trigger == IDS.TYPE:
+        wanted = set(values["type"] or [])
+        return filters.replace(
+            types=tuple(t for t in InterventionType if t.value in wanted), **first
+        )
+    if trigger == IDS.ASSIGNEE:
+        value = values["assignee"]
+        return filters.replace(assignee=int(value) if value not in (None, "") else None, **first)
+    if trigger == IDS.SOURCE:
+        value = values["source"]
+        return filters.replace(
+            source=Source(value) if value in {s.value for s in Source} else None, **first
+        )
+    if trigger == IDS.MINE:
+        return filters.replace(mine=bool(values["mine"]), **first)
+    if trigger == IDS.OVERDUE_ONLY:
+        return filters.replace(overdue_only=bool(values["overdue"]), **first)
+    if trigger == IDS.PAGER:
+        return filters.replace(page=max(1, int(values["page"] or 1)))
+    return filters  # fmt: skip
+
+
+def _plain(name: str, value: Any) -> Any:
+    if name in ("priority", "type"):
+        return list(value or [])
+    if name in ("mine", "overdue"):
+        return bool(value)
+    return value
+
+
+def _if_changed(new: Any, current: Any) -> Any:
+    return new if new != current else no_update
+
+
+def register(app: Dash) -> None:
+    """The queue's callbacks, then the dialogs' (``intervention_form``, ``intervention_manage``)."""
+
+    @app.callback(
+        Output(TAB_URL, "search"),
+        Output(IDS.STATUS, "value"),
+        Output(IDS.PRIORITY, "value"),
+        Output(IDS.TYPE, "value"),
+        Output(IDS.ASSIGNEE, "value"),
+        Output(IDS.SOURCE, "value"),
+        Output(IDS.MINE, "value"),
+        Output(IDS.OVERDUE_ONLY, "value"),
+        Output(IDS.PAGER, "active_page"),
+        Output(IDS.ASSIGNEE, "disabled"),
+        Output(IDS.QUEUE_KEY, "data"),
+        Output(IDS.PRESENTATION, "data"),
+        Input(TAB_URL, "search"),
+        Input(IDS.STATUS, "value"),
+        Input(IDS.PRIORITY, "value"),
+        Input(IDS.TYPE, "value"),
+        Input(IDS.ASSIGNEE, "value"),
+        Input(IDS.SOURCE, "value"),
+        Input(IDS.MINE, "value"),
+        Input(IDS.OVERDUE_ONLY, "value"),
+        Input(IDS.PAGER, "active_page"),
+        Input(IDS.CLEAR, "n_clicks"),
+        State(IDS.QUEUE_KEY, "data"),
+        State(IDS.PRESENTATION, "data"),
+        prevent_initial_call=True,
+    )
+    def sync_filters(
+        search, status, priority, kind, assignee, source, mine, overdue, page, _clear,
+        key, presentation_shown,
+    ):  # fmt: skip
+        """Filters -> URL when one changes; URL -> filters on navigation (back, links)."""
+        state = state_of(search)
+        filters = qi.QueueFilters.from_state(state)
+        current = {
+            "status": status, "priority": priority, "type": kind, "assignee": assignee,
+            "source": source, "mine": mine, "overdue": overdue, "page": page,
+        }  # fmt: skip
+        trigger = ctx.triggered_id
+        new = filters if trigger == TAB_URL else filters_from_controls(filters, trigger, current)
+        new_state = new.apply_to(state)
+        controls = control_values(new)
+        new_key = queue_key(new)
+        return (
+            new_state.to_search() if new_state != state else no_update,
+            *(_if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+            new.mine,
+            _if_changed(new_key, key),
+            _if_changed(state.presentation, presentation_shown),
+        )
+
+    def _failed() -> tuple:
+        return error_state("the intervention queue"), 1, "", []
+
+    @app.callback(
+        Output(IDS.TABLE, "children"),
+        Output(IDS.PAGER, "max_value"),
+        Output(IDS.SUMMARY, "children"),
+        Output(IDS.COUNTS, "children"),
+        Input(IDS.QUEUE_KEY, "data"),
+        Input(IDS.CHANGED, "data"),
+    )
+    @guarded("the intervention queue", _failed)
+    def update_queue(key: str | None, _changed: int | None):
+        """One page of the queue for the URL's filters, and the counts over every page."""
+        filters = _filters_of_key(key)
+        user_id, _name, _can_write = current_user()
+        with queries.read_session() as session:
+            page = qi.queue_page(
+                session,
+                filters,
+                user_id=user_id,
+                now=queries.utc_now(),
+                zone=queries.display_zone(),
+            )
+            names = {m.id: m.name for m in qi.team_members(session)}
+        summary = [
+            html.Span(page.summary, className="fw-semibold", id="iv-summary-text"),
+            html.Div(qi.filters_text(filters, names), className="small fw-normal text-muted"),
+        ]
+        return queue_table(page.rows), page.pages, summary, counts_strip(page.counts)
+
+    @app.callback(
+        Output(IDS.DOWNLOAD, "data"),
+        Input(IDS.EXPORT, "n_clicks"),
+        State(IDS.QUEUE_KEY, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded("the queue export", lambda: no_update)
+    def export_queue(clicks: int | None, key: str | None):
+        """The filtered queue, every page, as a CSV file."""
+        if not clicks:
+            raise PreventUpdate
+        filters = _filters_of_key(key)
+        user_id, _name, _can_write = current_user()
+        now, zone = queries.utc_now(), queries.display_zone()
+        with queries.read_session() as session:
+            frame = qi.queue_export(session, filters, user_id=user_id, now=now, zone=zone)
+        return dcc.send_data_frame(
+            frame.to_csv, qi.export_filename(filters, now=now, zone=zone), index=False
+        )
+
+    @app.callback(
+        Output(TAB_URL, "search", allow_duplicate=True),
+        Input({"type": IV_OPEN, "intervention": ALL}, "n_clicks"),
+        State(TAB_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def open_intervention(_clicks: list[int | None], search: str | None):
+        """A click on an intervention's title opens it in the manage dialog."""
+        if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        state = state_of(search)
+        return qi.with_param(
+            state, qi.OPEN_PARAM, str(ctx.triggered_id["intervention"])
+        ).to_search()
+
+    form.register(app)
+    manage.register(app)
