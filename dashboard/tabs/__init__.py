@@ -85,16 +85,6 @@ def graph(
     )
 
 
-def card_figure(fig: go.Figure) -> go.Figure:
-    """``fig`` with its title at the card's left edge rather than over the plot area.
-
-    Horizontal bar charts have long category labels on the left; a title
-    aligned with the plot area would start mid-card and be cut at the right.
-    """
-    fig.update_layout(title={"xref": "container", "x": 0.015})
-    return fig
-
-
 def guarded(what: str, fallback: Callable[[], tuple | Any]) -> Callable:
     """Decorate a callback so an unexpected error logs its trace and returns ``fallback()`` instead.
 

@@ -25,7 +25,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import figures, queries
 from dashboard import queries_analytics as qa
 from dashboard.ids import AnalyticsIds, kpi_card_id
-from dashboard.tabs import card_figure, error_state, graph, guarded, icon
+from dashboard.tabs import error_state, graph, guarded, icon
 from dashboard.view_state import ViewState, state_of
 from data.models_reports import ReportFormat
 from scoring.enums import Period, RiskLevel, Segment
@@ -393,7 +393,7 @@ def register(app: Dash) -> None:
             figures.top_risk_factors(frames.factors, presentation=presentation),
         )  # fmt: skip
         height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-        return (*(card_figure(fig) for fig in charts), *(height,) * len(GRAPH_IDS))
+        return (*(fig for fig in charts), *(height,) * len(GRAPH_IDS))
 
     @app.callback(
         Output(IDS.DOWNLOAD, "data"),

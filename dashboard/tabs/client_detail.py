@@ -25,7 +25,6 @@ from dash.exceptions import PreventUpdate
 from dashboard import figures, queries
 from dashboard.ids import ClientDetailIds, ShellIds
 from dashboard.tabs import (
-    card_figure,
     empty_state,
     error_state,
     graph,
@@ -466,10 +465,10 @@ def register(app: Dash) -> None:
         return (
             name,
             header(detail),
-            card_figure(history),
-            card_figure(subscores),
-            card_figure(components),
-            card_figure(waterfall),
+            history,
+            subscores,
+            components,
+            waterfall,
             change_note(change, window),
             [
                 new_intervention_link(str(key["client"]), presentation=presentation),

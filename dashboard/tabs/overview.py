@@ -18,7 +18,6 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import figures, queries
 from dashboard.ids import OverviewIds, open_client_id, stat_card_id
 from dashboard.tabs import (
-    card_figure,
     empty_state,
     error_state,
     graph,
@@ -242,8 +241,8 @@ def register(app: Dash) -> None:
             as_of,
             [stat_card(card) for card in model.cards],
             recent_list(model.recent),
-            card_figure(distribution),
-            card_figure(breakdown),
+            distribution,
+            breakdown,
             height,
             height,
         )
