@@ -38,7 +38,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard.queries import local_time_text
-from dashboard.view_state import ViewState
+from dashboard.view_state import MAX_PAGE, ViewState
 from data.repositories import clients as clients_repo
 from data.repositories import interventions as interventions_repo
 from data.repositories import users as users_repo
@@ -151,7 +151,7 @@ class QueueFilters:
             source=source,
             mine=params.get("mine") == "1",
             overdue_only=params.get("overdue") == "1",
-            page=_positive(params.get("ipage")) or 1,
+            page=min(_positive(params.get("ipage")) or 1, MAX_PAGE),
         )
 
     def params(self) -> list[tuple[str, str]]:

@@ -79,12 +79,15 @@ def _levels(value: str | None) -> tuple[RiskLevel, ...]:
     return tuple(level for level in RiskLevel if level.value in wanted)
 
 
+MAX_PAGE = 1_000_000  # far beyond any book; keeps a typed URL from overflowing the database
+
+
 def _positive_int(value: str | None, default: int) -> int:
     try:
         number = int(value) if value is not None else default
     except ValueError:
         return default
-    return number if number >= 1 else default
+    return min(number, MAX_PAGE) if number >= 1 else default
 
 
 @dataclass(frozen=True)

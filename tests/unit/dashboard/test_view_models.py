@@ -541,3 +541,9 @@ def test_client_detail_model_of_an_unknown_client(session):
         queries.client_detail_model(session, "nobody", window=7, now=pd.Timestamp.now(tz="UTC"))
         is None
     )
+
+
+def test_a_huge_page_in_the_url_is_capped():
+    from dashboard.view_state import MAX_PAGE
+
+    assert ViewState.from_search("?tab=risk-segments&page=99999999999999999999").page == MAX_PAGE

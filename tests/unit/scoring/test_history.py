@@ -105,6 +105,8 @@ def test_every_score_is_between_0_and_100(seed, offset):
 @given(seed=st.integers(0, 2**32 - 1), extra=st.integers(1, 20), offset=st.integers(0, 29))
 def test_more_logins_never_lower_engagement(seed, extra, offset):
     book, ev = random_book(4, seed)
+    book["status"], book["churned_at"] = "active", pd.NaT  # everyone scored on the day
+    book["created_at"] = pd.Timestamp("2025-06-01", tz="UTC")
     day = END
     before = health_scores_for(book, ev, day).set_index("client_id")
     client = book["client_id"].iloc[0]
@@ -113,5 +115,5 @@ def test_more_logins_never_lower_engagement(seed, extra, offset):
     )
     ev2 = ev._replace(logins=pd.concat([ev.logins, more], ignore_index=True))
     after = health_scores_for(book, ev2, day).set_index("client_id")
-    if client in before.index:
-        assert after.loc[client, "engagement"] >= before.loc[client, "engagement"]
+    assert after.loc[client, "engagement"] >= before.loc[client, "engagement"]
+    assert after.loc[client, "logins_30d"] == before.loc[client, "logins_30d"] + extra
