@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
@@ -82,6 +83,47 @@ def graph(
         config={**theme.GRAPH_CONFIG, "displayModeBar": False},
         style=style,
         responsive=True,
+    )
+
+
+def table_header(
+    summary: Any, *, clear_id: str, pager_id: str, page: int, extra: tuple = ()
+) -> html.Div:
+    """The bar above a paged table: its summary, any ``extra`` buttons, Clear filters and the pager.
+
+    The pager starts at ``page``; the tab's callback sets its ``max_value``
+    once it knows how many rows match.
+    """
+    return html.Div(
+        [
+            summary,
+            html.Div(
+                [
+                    *extra,
+                    dbc.Button(
+                        [icon("bi-x-circle", "me-1"), "Clear filters"],
+                        id=clear_id,
+                        n_clicks=0,
+                        color="secondary",
+                        outline=True,
+                        size="sm",
+                        class_name="presentation-hidden",
+                    ),
+                    dbc.Pagination(
+                        id=pager_id,
+                        active_page=page,
+                        max_value=max(1, page),
+                        fully_expanded=False,
+                        first_last=True,
+                        previous_next=True,
+                        size="sm",
+                        class_name="mb-0",
+                    ),
+                ],
+                className="d-flex align-items-center gap-3",
+            ),
+        ],
+        className="d-flex justify-content-between align-items-center flex-wrap gap-2",
     )
 
 

@@ -31,7 +31,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import queries
 from dashboard import queries_interventions as qi
 from dashboard.ids import IV_OPEN, InterventionsIds, intervention_open_id, open_client_id
-from dashboard.tabs import error_state, guarded, icon
+from dashboard.tabs import error_state, guarded, icon, table_header
 from dashboard.tabs import intervention_form as form
 from dashboard.tabs import intervention_manage as manage
 from dashboard.tabs.intervention_form import current_user
@@ -350,35 +350,11 @@ def layout(state: ViewState) -> html.Div:
             dbc.Card(
                 [
                     dbc.CardHeader(
-                        html.Div(
-                            [
-                                html.Div(id=IDS.SUMMARY),
-                                html.Div(
-                                    [
-                                        dbc.Button(
-                                            [icon("bi-x-circle", "me-1"), "Clear filters"],
-                                            id=IDS.CLEAR,
-                                            n_clicks=0,
-                                            color="secondary",
-                                            outline=True,
-                                            size="sm",
-                                            class_name="presentation-hidden",
-                                        ),
-                                        dbc.Pagination(
-                                            id=IDS.PAGER,
-                                            active_page=filters.page,
-                                            max_value=max(1, filters.page),
-                                            fully_expanded=False,
-                                            first_last=True,
-                                            previous_next=True,
-                                            size="sm",
-                                            class_name="mb-0",
-                                        ),
-                                    ],
-                                    className="d-flex align-items-center gap-3",
-                                ),
-                            ],
-                            className="d-flex justify-content-between align-items-center flex-wrap gap-2",
+                        table_header(
+                            html.Div(id=IDS.SUMMARY),
+                            clear_id=IDS.CLEAR,
+                            pager_id=IDS.PAGER,
+                            page=filters.page,
                         ),
                         class_name="py-2",
                     ),

@@ -40,7 +40,7 @@ from dashboard.ids import (
     segment_card_id,
     segment_count_id,
 )
-from dashboard.tabs import error_state, guarded, icon
+from dashboard.tabs import error_state, guarded, icon, table_header
 from dashboard.view_state import (
     ACTIVITY_LEVELS,
     DEFAULT_WINDOW,
@@ -288,46 +288,24 @@ def layout(state: ViewState) -> html.Div:
             dbc.Card(
                 [
                     dbc.CardHeader(
-                        html.Div(
-                            [
-                                html.Span(id=RiskSegmentsIds.SUMMARY, className="fw-semibold"),
-                                html.Div(
-                                    [
-                                        dbc.Button(
-                                            [icon("bi-download", "me-1"), "Export CSV"],
-                                            id=RiskSegmentsIds.EXPORT,
-                                            n_clicks=0,
-                                            color="secondary",
-                                            outline=True,
-                                            size="sm",
-                                            title="Every client of the table as filtered and sorted here, all pages",
-                                            class_name="presentation-hidden",
-                                        ),
-                                        dcc.Download(id=RiskSegmentsIds.EXPORT_DOWNLOAD),
-                                        dbc.Button(
-                                            [icon("bi-x-circle", "me-1"), "Clear filters"],
-                                            id=RiskSegmentsIds.CLEAR,
-                                            n_clicks=0,
-                                            color="secondary",
-                                            outline=True,
-                                            size="sm",
-                                            class_name="presentation-hidden",
-                                        ),
-                                        dbc.Pagination(
-                                            id=RiskSegmentsIds.PAGER,
-                                            active_page=state.page,
-                                            max_value=max(1, state.page),
-                                            fully_expanded=False,
-                                            first_last=True,
-                                            previous_next=True,
-                                            size="sm",
-                                            class_name="mb-0",
-                                        ),
-                                    ],
-                                    className="d-flex align-items-center gap-3",
+                        table_header(
+                            html.Span(id=RiskSegmentsIds.SUMMARY, className="fw-semibold"),
+                            clear_id=RiskSegmentsIds.CLEAR,
+                            pager_id=RiskSegmentsIds.PAGER,
+                            page=state.page,
+                            extra=(
+                                dbc.Button(
+                                    [icon("bi-download", "me-1"), "Export CSV"],
+                                    id=RiskSegmentsIds.EXPORT,
+                                    n_clicks=0,
+                                    color="secondary",
+                                    outline=True,
+                                    size="sm",
+                                    title="Every client of the table as filtered and sorted here, all pages",
+                                    class_name="presentation-hidden",
                                 ),
-                            ],
-                            className="d-flex justify-content-between align-items-center flex-wrap gap-2",
+                                dcc.Download(id=RiskSegmentsIds.EXPORT_DOWNLOAD),
+                            ),
                         )
                     ),
                     dag.AgGrid(
