@@ -19,7 +19,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import dcc, html, no_update
 
 from dashboard import theme
 from scoring.enums import RiskLevel, Trend
@@ -84,6 +84,11 @@ def graph(
         style=style,
         responsive=True,
     )
+
+
+def if_changed(new: Any, current: Any) -> Any:
+    """``new`` for a control's output, or ``no_update`` when the control already shows it."""
+    return new if new != current else no_update
 
 
 def table_header(

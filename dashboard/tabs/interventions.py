@@ -31,7 +31,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import queries
 from dashboard import queries_interventions as qi
 from dashboard.ids import IV_OPEN, InterventionsIds, intervention_open_id, open_client_id
-from dashboard.tabs import error_state, guarded, icon, table_header
+from dashboard.tabs import error_state, guarded, icon, if_changed, table_header
 from dashboard.tabs import intervention_form as form
 from dashboard.tabs import intervention_manage as manage
 from dashboard.tabs.intervention_form import current_user
@@ -431,10 +431,6 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def _if_changed(new: Any, current: Any) -> Any:
-    return new if new != current else no_update
-
-
 def register(app: Dash) -> None:
     """The queue's callbacks, then the dialogs' (``intervention_form``, ``intervention_manage``)."""
 
@@ -483,10 +479,10 @@ def register(app: Dash) -> None:
         new_key = queue_key(new)
         return (
             new_state.to_search() if new_state != state else no_update,
-            *(_if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+            *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
             new.mine,
-            _if_changed(new_key, key),
-            _if_changed(state.presentation, presentation_shown),
+            if_changed(new_key, key),
+            if_changed(state.presentation, presentation_shown),
         )
 
     def _failed() -> tuple:

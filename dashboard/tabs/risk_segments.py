@@ -40,7 +40,7 @@ from dashboard.ids import (
     segment_card_id,
     segment_count_id,
 )
-from dashboard.tabs import error_state, guarded, icon, table_header
+from dashboard.tabs import error_state, guarded, icon, if_changed, table_header
 from dashboard.view_state import (
     ACTIVITY_LEVELS,
     DEFAULT_WINDOW,
@@ -408,10 +408,6 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def _if_changed(new: Any, current: Any) -> Any:
-    return new if new != current else no_update
-
-
 def register(app: Dash) -> None:
     @app.callback(
         Output(TAB_URL, "search"),
@@ -459,9 +455,9 @@ def register(app: Dash) -> None:
         presentation_changed = new.presentation != bool(presentation_shown)
         return (
             new.to_search() if new != state else no_update,
-            *(_if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+            *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
             [_segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in card_ids],
-            _if_changed(_table_key(new), table_key),
+            if_changed(_table_key(new), table_key),
             column_defs(new.presentation) if presentation_changed else no_update,
             new.presentation if presentation_changed else no_update,
         )
