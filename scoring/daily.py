@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import columns as col
-from .enums import OPEN_STATUSES, RiskLevel, Source
+from .enums import RiskLevel
 from .events import day_number, day_numbers
 from .explain import primary_risk_factor
 from .rules import alerts as alerts_for
@@ -27,8 +27,6 @@ INTERVENTION_COLUMNS = (
     "client_id", "status", "source", "assigned_to", "created_at", "completed_at",
     "cancelled_at", "score_at_creation",
 )
-ALERT_COLUMNS = ("client_id", "kind", "message", "created_at")
-HISTORY_COLUMNS = (col.CLIENT_ID, col.DAY, col.SCORE_INT, col.RISK_LEVEL)
 
 
 _SEVERITY = {level.value: level.severity for level in RiskLevel}
@@ -83,15 +81,8 @@ def daily_outcome(
     reference = score_days_back(earlier, as_of)
     new_alerts = alerts_for(scores, reference, _worst_level_of_week(earlier, d), alerts, clients, as_of)
 
-    status = interventions["status"].astype(str)
-    open_ = interventions[status.isin([s.value for s in OPEN_STATUSES])]
-    closed_at = interventions["completed_at"].fillna(interventions["cancelled_at"])
-    recent_auto = interventions[
-        (interventions["source"].astype(str) == Source.AUTO.value)
-        & closed_at.notna()
-        & (closed_at > now - pd.Timedelta(days=7))
-    ]
+    # The rules pick the open ones, and the automatic ones closed in the last 7 days, themselves.
     new_interventions = automatic_interventions(
-        scores, reference, clients, open_, recent_auto, team, as_of, now
+        scores, reference, clients, interventions, interventions, team, as_of, now
     )
     return DailyOutcome(scores, new_interventions, new_alerts)
