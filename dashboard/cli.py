@@ -32,6 +32,8 @@ from data.importer import IMPORT_KINDS, CsvImportError, import_csv
 from data.repositories.users import UserError, create_user, generate_password
 from scoring.enums import Role
 
+from .progress import bars
+
 
 class CsdGroup(click.Group):
     """A click group with lazily imported commands, turning failures into one-line errors."""
@@ -147,12 +149,15 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
 @click.argument("kind", type=click.Choice(IMPORT_KINDS))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(kind: str, file: Path) -> None:
-    """Import a CSV FILE of KIND: all rows, or none when any row is bad."""
+    """Import a CSV FILE of KIND: all rows, or none when any row is bad.
+
+    On a terminal, a progress bar shows reading, checking and writing.
+    """
     url = database_url()
     require_current_schema(url)
     try:
-        with session_scope(url) as session:
-            summary = import_csv(session, kind, file)
+        with session_scope(url) as session, bars() as progress:
+            summary = import_csv(session, kind, file, progress=progress)
     except CsvImportError as exc:
         for line in exc.report():
             click.echo(line, err=True)

@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from data.row_hash import row_hash_default
 from scoring.enums import (
     AlertKind,
     ClientStatus,
@@ -186,11 +187,16 @@ class Login(Base):
     """One sign-in of a client to the planning platform."""
 
     __tablename__ = "logins"
-    __table_args__ = (Index("ix_logins_client_id_ts", "client_id", "ts"),)
+    __table_args__ = (
+        # Equal events are stored once; the index also serves reads by client and time.
+        UniqueConstraint("client_id", "ts", "row_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     client_id: Mapped[str] = _client_fk()
     ts: Mapped[dt.datetime]
+    # Hash of the other columns (data.row_hash), unique per client and time.
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=row_hash_default)
 
 
 class Interaction(Base):
@@ -198,7 +204,8 @@ class Interaction(Base):
 
     __tablename__ = "interactions"
     __table_args__ = (
-        Index("ix_interactions_client_id_ts", "client_id", "ts"),
+        # Equal events are stored once; the index also serves reads by client and time.
+        UniqueConstraint("client_id", "ts", "row_hash"),
         CheckConstraint("response_hours >= 0", name="response_hours_not_negative"),
     )
 
@@ -207,13 +214,18 @@ class Interaction(Base):
     ts: Mapped[dt.datetime]
     channel: Mapped[str | None] = mapped_column(String(50))
     response_hours: Mapped[float | None] = mapped_column(Float)
+    # Hash of the other columns (data.row_hash), unique per client and time.
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=row_hash_default)
 
 
 class Task(Base):
     """A planning task or milestone of a client, due on a calendar day."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_client_id_due_date", "client_id", "due_date"),)
+    __table_args__ = (
+        # Equal events are stored once; the index also serves reads by client and time.
+        UniqueConstraint("client_id", "due_date", "row_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     client_id: Mapped[str] = _client_fk()
@@ -221,6 +233,8 @@ class Task(Base):
     kind: Mapped[TaskKind] = mapped_column(enum_type(TaskKind, "task_kind"), default=TaskKind.TASK)
     due_date: Mapped[dt.date] = mapped_column(Date)
     completed_at: Mapped[dt.datetime | None]
+    # Hash of the other columns (data.row_hash), unique per client and time.
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=row_hash_default)
 
 
 class Feedback(Base):
@@ -228,7 +242,8 @@ class Feedback(Base):
 
     __tablename__ = "feedback"
     __table_args__ = (
-        Index("ix_feedback_client_id_ts", "client_id", "ts"),
+        # Equal events are stored once; the index also serves reads by client and time.
+        UniqueConstraint("client_id", "ts", "row_hash"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
         CheckConstraint("sentiment BETWEEN -1 AND 1", name="sentiment_range"),
     )
@@ -239,6 +254,8 @@ class Feedback(Base):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     sentiment: Mapped[float | None] = mapped_column(Float)
     comment: Mapped[str | None] = mapped_column(Text)
+    # Hash of the other columns (data.row_hash), unique per client and time.
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=row_hash_default)
 
 
 class Ticket(Base):
@@ -246,7 +263,8 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_client_id_opened_at", "client_id", "opened_at"),
+        # Equal events are stored once; the index also serves reads by client and time.
+        UniqueConstraint("client_id", "opened_at", "row_hash"),
         CheckConstraint("resolution_rating BETWEEN 1 AND 5", name="resolution_rating_range"),
     )
 
@@ -255,6 +273,8 @@ class Ticket(Base):
     opened_at: Mapped[dt.datetime]
     resolved_at: Mapped[dt.datetime | None]
     resolution_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    # Hash of the other columns (data.row_hash), unique per client and time.
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=row_hash_default)
 
 
 class HealthScore(Base):
@@ -439,6 +459,147 @@ class OutboxMail(Base):
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class ScoreDaySummary(Base):
+    """The stored scores of one day, counted per risk level and client creation day.
+
+    Maintained from ``health_scores`` by ``data.repositories.summaries`` (the
+    scoring run refreshes the day it scores), so the views read a few hundred
+    rows per day of a period instead of one row per client and day. ``created_day`` (the
+    UTC day the client was created) keeps the new and existing client segments
+    of any period exact.
+    """
+
+    __tablename__ = "score_day_summaries"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    risk_level: Mapped[RiskLevel] = mapped_column(
+        enum_type(RiskLevel, "risk_level"), primary_key=True
+    )
+    created_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # Score rows stored; of them, rows with an overall score, and the sum of their integer scores.
+    clients: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[int] = mapped_column(BigInteger)
+    # The same over this and every earlier creation day (of the day and risk level), so that a
+    # segment of clients created up to some day is one row per day and risk level.
+    clients_upto: Mapped[int] = mapped_column(Integer)
+    scored_upto: Mapped[int] = mapped_column(Integer)
+    score_sum_upto: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScoreClientPosition(Base):
+    """A client's fixed position in the day vectors of ``score_day_vectors``."""
+
+    __tablename__ = "score_client_positions"
+
+    client_id: Mapped[str] = mapped_column(
+        String(CLIENT_ID_LENGTH), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, unique=True)
+
+
+class ScoreDayVector(Base):
+    """Every client's score of one day, packed by client position: what the summaries are made of.
+
+    ``scores``: little-endian 16-bit integers, one per client position
+    (``score_client_positions``): -1 without a score row, else the risk level's
+    code (low 0 ... critical 3) x 256 + the integer score (255 without an
+    overall score). ``components``: the overall and the twelve component
+    scores, one run of positions each, as 16-bit tenths (-32768 for none) when
+    ``tenths`` (every stored value a whole number of tenths, as the engine
+    stores them), else as 64-bit floats. See ``data.repositories.comparisons``.
+    """
+
+    __tablename__ = "score_day_vectors"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    scores: Mapped[bytes] = mapped_column(LargeBinary)
+    components: Mapped[bytes] = mapped_column(LargeBinary)
+    tenths: Mapped[bool] = mapped_column(Boolean)
+
+
+class ScorePeriod(Base):
+    """A period whose comparisons are summarised, with the clients at risk on a day of it.
+
+    ``at_risk`` is a bit per client position (``numpy.packbits``, little bit
+    order): set when the client has a stored high or critical risk level on a
+    day of the period (churn prevention, ``scoring.kpis.retention``).
+    """
+
+    __tablename__ = "score_periods"
+
+    start_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    end_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    at_risk: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ScorePeriodSummary(Base):
+    """Health improvement over a period, per client creation day (``scoring.kpis.retention``)."""
+
+    __tablename__ = "score_period_summaries"
+
+    start_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    end_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    created_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # Clients scored in the period; of them, on two days or more; of those, up 5 points or more.
+    clients: Mapped[int] = mapped_column(Integer)
+    compared: Mapped[int] = mapped_column(Integer)
+    improved: Mapped[int] = mapped_column(Integer)
+
+
+class ScoreFactorSummary(Base):
+    """Top risk factors between two days, per client creation day (``scoring.explain``).
+
+    Per component (``factor``): the clients whose score fell that it took
+    points from, and the points. The row with an empty ``factor`` counts the
+    clients scored on both days, so a pair of days nobody fell between is
+    still known to be summarised.
+    """
+
+    __tablename__ = "score_factor_summaries"
+
+    first_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    created_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    factor: Mapped[str] = mapped_column(String(ENUM_LENGTH), primary_key=True)
+    clients: Mapped[int] = mapped_column(Integer)
+    points_lost: Mapped[float] = mapped_column(Float)
+
+
+class InterventionScoreCheck(Base):
+    """An intervention's client score 14 days after its completion, looked up once.
+
+    Written when the scores of ``check_day`` are summarised
+    (``data.repositories.summaries``) for every intervention completed 14 days
+    before; ``score`` is the integer score that day, None without one. The
+    intervention measures read it instead of probing ``health_scores`` per
+    intervention; a row whose ``completed_at`` is no longer the intervention's
+    is ignored.
+    """
+
+    __tablename__ = "intervention_score_checks"
+
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("interventions.id", ondelete="CASCADE"), primary_key=True
+    )
+    completed_at: Mapped[dt.datetime]
+    check_day: Mapped[dt.date] = mapped_column(Date, index=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+
+# Indexes the views' aggregates read (``data.repositories.analytics``): the interventions of a
+# period, and the client columns of the retention counts (read from the index alone).
+Index("ix_interventions_created_at", Intervention.created_at)
+Index("ix_interventions_completed_at", Intervention.completed_at)
+Index("ix_interventions_cancelled_at", Intervention.cancelled_at)
+Index(
+    "ix_clients_created_at_status",
+    Client.created_at,
+    Client.status,
+    Client.churned_at,
+    Client.completed_at,
+    Client.contract_value,
+)
+
 __all__ = [
     "Alert",
     "Base",
@@ -448,9 +609,16 @@ __all__ = [
     "Intervention",
     "InterventionNote",
     "Interaction",
+    "InterventionScoreCheck",
     "Login",
     "OutboxMail",
     "RunStatus",
+    "ScoreClientPosition",
+    "ScoreDaySummary",
+    "ScoreDayVector",
+    "ScoreFactorSummary",
+    "ScorePeriod",
+    "ScorePeriodSummary",
     "ScoringRun",
     "Task",
     "Ticket",

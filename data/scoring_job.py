@@ -17,26 +17,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from scoring import columns as col
 from scoring.daily import daily_outcome
 from scoring.enums import ClientStatus, InterventionStatus, Source
 from scoring.health import health_scores_for, round_half_up
+from scoring.rules import NO_RECREATE_DAYS
 
 from .models import HealthScore, Intervention, InterventionNote, RunStatus, ScoringRun, utcnow
+from .progress import Progress
 from .repositories.alerts import add_alerts, alerts_frame
+from .repositories.bulk import insert_frame
 from .repositories.clients import clients_frame
-from .repositories.events import load_events
-from .repositories.interventions import interventions_frame
+from .repositories.events import load_events_for_day
+from .repositories.interventions import interventions_for_rules
 from .repositories.locks import lock_key
 from .repositories.runs import fail_run, finish_run, start_run
 from .repositories.scores import score_history, upsert_scores
+from .repositories.summaries import refresh_score_summaries
 from .repositories.users import team_frame
 
 HISTORY_DAYS_NEEDED = 10  # trend and alerts look back up to 10 days
 SCORING_LOCK = "scoring-run"
+EVENT_FILTER_MAX_IDS = 5000
+# The steps of a run, in order, as reported to ``on_step``.
+RUN_STEPS = ("Reading clients", "Reading events", "Scoring", "Deciding", "Writing")
+AUTO_NOTE = "Created by the daily scoring run."
 
 
 @dataclass(frozen=True)
@@ -63,12 +71,14 @@ def run_scoring(
     client_ids: Iterable[str] | None = None,
     force: bool = False,
     now: dt.datetime | None = None,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """Score active clients as of ``as_of`` (default: today, UTC) and act on the result.
 
     ``sessions`` makes a new session (a sessionmaker). ``client_ids`` limits the
     run to those clients. Without ``force``, clients already scored that day are
-    skipped, so a second run of the same day writes nothing new.
+    skipped, so a second run of the same day writes nothing new. ``progress``
+    hears each step (``RUN_STEPS``) as it starts.
     """
     now = now or utcnow()
     as_of = as_of or now.date()
@@ -81,10 +91,18 @@ def run_scoring(
         with sessions() as session, session.begin():
             _one_run_at_a_time(session, run_id)
             scored, skipped, created, raised = _score_day(
-                session, as_of, None if client_ids is None else list(client_ids), force, pd.Timestamp(now)
+                session,
+                as_of,
+                None if client_ids is None else list(client_ids),
+                force,
+                pd.Timestamp(now),
+                progress or Progress(),
             )
             finish_run(
-                session, run_id, clients_scored=scored, interventions_created=created,
+                session,
+                run_id,
+                clients_scored=scored,
+                interventions_created=created,
                 alerts_created=raised,
             )
     except Exception as error:  # recorded for the status page, then reported to the caller
@@ -112,8 +130,14 @@ def _one_run_at_a_time(session: Session, run_id: int) -> None:
 
 
 def _score_day(
-    session: Session, as_of: dt.date, client_ids: list[str] | None, force: bool, now: pd.Timestamp
+    session: Session,
+    as_of: dt.date,
+    client_ids: list[str] | None,
+    force: bool,
+    now: pd.Timestamp,
+    progress: Progress,
 ) -> tuple[int, int, int, int]:
+    progress.stage(RUN_STEPS[0])
     clients = clients_frame(session, client_ids)
     unknown = set(client_ids or ()) - set(clients[col.CLIENT_ID])
     if unknown:
@@ -121,38 +145,49 @@ def _score_day(
     clients = clients[clients[col.STATUS].astype(str) == ClientStatus.ACTIVE.value]
     skipped = 0
     if not force and len(clients):
-        done = set(
-            session.scalars(
-                select(HealthScore.client_id).where(
-                    HealthScore.day == as_of, HealthScore.client_id.in_(clients[col.CLIENT_ID].tolist())
-                )
-            )
-        )
-        skipped = len(done)
-        clients = clients[~clients[col.CLIENT_ID].isin(done)]
+        done = clients[col.CLIENT_ID].isin(_scored_on(session, as_of, client_ids))
+        skipped = int(done.sum())
+        clients = clients[~done.to_numpy()]
     if clients.empty:
         return 0, skipped, 0, 0
 
     ids = clients[col.CLIENT_ID].tolist()
-    events = load_events(session, ids, until=as_of)
+    # Past a few thousand ids, sending the list costs more than reading and dropping the rest.
+    wanted = ids if len(ids) <= EVENT_FILTER_MAX_IDS else None
+    progress.stage(RUN_STEPS[1])
+    events = load_events_for_day(session, as_of, wanted)
+    progress.stage(RUN_STEPS[2])
     scores = health_scores_for(clients, events, as_of)
+    del events
+    progress.stage(RUN_STEPS[3])
     history = score_history(
-        session, start=as_of - dt.timedelta(days=HISTORY_DAYS_NEEDED), end=as_of - dt.timedelta(days=1),
-        client_ids=ids, columns=[col.OVERALL, col.RISK_LEVEL],
+        session,
+        start=as_of - dt.timedelta(days=HISTORY_DAYS_NEEDED),
+        end=as_of - dt.timedelta(days=1),
+        client_ids=wanted,
+        columns=[col.OVERALL, col.RISK_LEVEL],
     )
+    if wanted is None:
+        history = history[history[col.CLIENT_ID].isin(clients[col.CLIENT_ID]).to_numpy()]
     history[col.SCORE_INT] = round_half_up(history[col.OVERALL].to_numpy(dtype=float))
     team = team_frame(session)
     outcome = daily_outcome(
         scores,
         history,
         clients,
-        interventions_frame(session).rename(columns={"due_date": "due_at"}),
+        interventions_for_rules(
+            session, closed_since=(now - pd.Timedelta(days=NO_RECREATE_DAYS + 1)).to_pydatetime()
+        ).rename(columns={"due_date": "due_at"}),
         alerts_frame(session, since=(now - pd.Timedelta(days=8)).to_pydatetime(), limit=None),
         team,
         as_of,
         now,
     )
-    upsert_scores(session, outcome.scores.assign(**{col.TREND: outcome.scores[col.TREND].astype(str)}))
+    progress.stage(RUN_STEPS[4])
+    upsert_scores(
+        session, outcome.scores.assign(**{col.TREND: outcome.scores[col.TREND].astype(str)})
+    )
+    refresh_score_summaries(session, [as_of])
     if as_of < now.date():  # a backfill stores scores; it acts on nobody now
         return len(scores), skipped, 0, 0
     created = _add_interventions(session, outcome.interventions, now)
@@ -163,25 +198,50 @@ def _score_day(
     return len(scores), skipped, created, raised
 
 
+def _scored_on(session: Session, day: dt.date, client_ids: list[str] | None) -> set[str]:
+    """Ids of the clients (of ``client_ids``, else all) with a score stored for ``day``."""
+    stmt = select(HealthScore.client_id).where(HealthScore.day == day)
+    if client_ids is not None and len(client_ids) <= EVENT_FILTER_MAX_IDS:
+        stmt = stmt.where(HealthScore.client_id.in_(client_ids))
+    return set(session.scalars(stmt))
+
+
 def _add_interventions(session: Session, frame: pd.DataFrame, now: pd.Timestamp) -> int:
-    for row in frame.itertuples(index=False):
-        intervention = Intervention(
-            client_id=row.client_id,
-            type=row.type,
-            priority=row.priority,
-            status=InterventionStatus.PENDING,
-            title=row.title,
-            description=row.description,
-            assigned_to=None if pd.isna(row.assigned_to) else int(row.assigned_to),
-            due_date=pd.Timestamp(row.due_at).to_pydatetime(),
-            source=Source.AUTO,
-            created_at=now.to_pydatetime(),
-            updated_at=now.to_pydatetime(),
-            score_at_creation=None if pd.isna(row.score_at_creation) else float(row.score_at_creation),
+    """Insert the run's automatic interventions in bulk, each with its first history line."""
+    if frame.empty:
+        return 0
+    now = now.floor("us")
+    table = Intervention.__table__
+    first_new_id = (session.scalar(select(func.max(table.c.id))) or 0) + 1
+    rows = pd.DataFrame(
+        {
+            "client_id": frame["client_id"].to_numpy(),
+            "type": frame["type"].map(str).to_numpy(),
+            "priority": frame["priority"].map(str).to_numpy(),
+            "status": InterventionStatus.PENDING.value,
+            "title": frame["title"].to_numpy(),
+            "description": frame["description"].to_numpy(),
+            "assigned_to": pd.array(frame["assigned_to"], dtype="Int64"),
+            "due_date": pd.to_datetime(frame["due_at"], utc=True).to_numpy(),
+            "source": Source.AUTO.value,
+            "created_at": now,
+            "updated_at": now,
+            "score_at_creation": pd.to_numeric(frame["score_at_creation"]).to_numpy(dtype=float),
+            "version": 1,
+        }
+    )
+    created = insert_frame(session, table, rows)
+    # Their ids are the ones above the largest before: runs take turns (see _one_run_at_a_time),
+    # and interventions made meanwhile by hand are told apart by source and creation time.
+    notes = InterventionNote.__table__
+    session.execute(
+        insert(notes).from_select(
+            ["intervention_id", "body", "created_at"],
+            select(table.c.id, literal(AUTO_NOTE), table.c.created_at).where(
+                table.c.id >= first_new_id,
+                table.c.source == Source.AUTO,
+                table.c.created_at == now.to_pydatetime(),
+            ),
         )
-        intervention.notes.append(
-            InterventionNote(body="Created by the daily scoring run.", created_at=now.to_pydatetime())
-        )
-        session.add(intervention)
-    session.flush()
-    return len(frame)
+    )
+    return created

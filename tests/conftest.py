@@ -34,6 +34,7 @@ from werkzeug.security import generate_password_hash
 from data.db import dispose_engines, make_engine, upgrade_database
 from data.models import Client, HealthScore, Intervention, User
 from data.repositories.events import insert_events
+from data.repositories.summaries import refresh_score_summaries
 from data.repositories.users import normalise_email
 from scoring.enums import (
     ClientStatus,
@@ -207,7 +208,8 @@ def add_events(session) -> Callable[[str, list[dict[str, Any]]], int]:
 def make_score(session) -> Callable[..., HealthScore]:
     """Store one score: ``make_score(client_id, day, overall, *, risk_level=None, **columns)``.
 
-    The risk level defaults to the band of the integer score.
+    The risk level defaults to the band of the integer score. The day's score
+    summary is refreshed, as the scoring run does.
     """
 
     def make(client_id: str, day: dt.date, overall: float, **columns: Any) -> HealthScore:
@@ -219,6 +221,7 @@ def make_score(session) -> Callable[..., HealthScore]:
         row = HealthScore(client_id=client_id, day=day, overall=overall, **columns)
         session.add(row)
         session.flush()
+        refresh_score_summaries(session, [day])
         return row
 
     return make

@@ -11,22 +11,32 @@ Frames use one set of dtypes whatever the backend:
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ColumnElement,
     Date,
     Enum,
     Float,
     Integer,
+    Numeric,
     Select,
     String,
     Table,
+    cast,
+    extract,
+    func,
+    literal,
+    type_coerce,
 )
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -37,40 +47,175 @@ DATE_DTYPE = "datetime64[us]"
 
 
 def read_frame(session: Session, stmt: Select) -> pd.DataFrame:
-    """Run ``stmt`` and return its rows as a frame, typed from the selected columns' SQL types."""
-    result: Result = session.execute(stmt)
-    columns = list(result.keys())
-    rows = result.all()
-    frame = (
-        pd.DataFrame.from_records(rows, columns=columns)
-        if rows
-        else pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
-    )
+    """Run ``stmt`` and return its rows as a frame, typed from the selected columns' SQL types.
+
+    The one read path of every repository. Rows never become ORM or ``Row``
+    objects and no value passes through a per-value type processor:
+
+    - timestamps and dates travel as integers (microseconds and days since
+      1970-01-01, computed by the database), so no text is parsed;
+    - on PostgreSQL the query runs as ``COPY (...) TO STDOUT`` in CSV, read by
+      pandas' C parser; elsewhere the DBAPI cursor's plain tuples become a
+      frame at once;
+    - each column is then converted in one vectorised step (:func:`typed_series`).
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    names = [column.key for column in stmt.selected_columns]
     types = {column.key: column.type for column in stmt.selected_columns}
-    for name in columns:
-        frame[name] = typed_series(frame[name], types.get(name))
-    return frame
+    stmt = _with_integer_times(stmt, dialect)
+    raw = _copy_frame(connection, stmt, names, types) if dialect == "postgresql" else None
+    if raw is None:
+        result: CursorResult = connection.execute(stmt)
+        try:
+            rows = result.cursor.fetchall() if result.cursor is not None else []
+        finally:
+            result.close()
+        # One 2-D object array from the tuples, sliced into columns: no per-value inference.
+        matrix = np.empty((len(rows), len(names)), dtype=object)
+        if rows:
+            matrix[:] = rows
+        raw = {name: pd.Series(matrix[:, i], dtype=object) for i, name in enumerate(names)}
+    return pd.DataFrame(
+        {name: typed_series(raw[name], types.get(name), as_integers=True) for name in names}
+    )
 
 
-def typed_series(series: pd.Series, sql_type: TypeEngine | None) -> pd.Series:
-    """``series`` converted to the frame dtype of ``sql_type`` (see the module docstring)."""
+def _with_integer_times(stmt: Select, dialect: str) -> Select:
+    """``stmt`` with each timestamp column as microseconds and each date as days since 1970-01-01.
+
+    Exact on both backends: SQLite keeps timestamps as ``YYYY-MM-DD
+    HH:MM:SS.ffffff`` text (whole seconds from ``strftime('%s')``, the
+    microseconds from the text) and dates as ``YYYY-MM-DD``; PostgreSQL's
+    ``EXTRACT(EPOCH ...)`` is an exact numeric.
+    """
+    columns = []
+    changed = False
+    for column in stmt.selected_columns:
+        if isinstance(column.type, UTCDateTime):
+            if dialect == "sqlite":
+                # Whole seconds from the text without its fraction, which strftime would round.
+                seconds = cast(func.strftime(literal("%s"), func.substr(column, 1, 19)), BigInteger)
+                micros = cast(func.substr(column, 21, 6), BigInteger)
+                value = seconds * 1_000_000 + micros
+            else:
+                value = cast(extract("epoch", column) * 1_000_000, BigInteger)
+        elif isinstance(column.type, Date):
+            if dialect == "sqlite":
+                value = cast(func.julianday(column) - _UNIX_EPOCH_JULIAN_DAY, Integer)
+            else:
+                value = type_coerce(column - cast(literal("1970-01-01"), Date), Integer)
+        else:
+            columns.append(column)
+            continue
+        columns.append(type_coerce(value, BigInteger).label(column.key))
+        changed = True
+    return stmt.with_only_columns(*columns, maintain_column_froms=True) if changed else stmt
+
+
+_UNIX_EPOCH_JULIAN_DAY = 2440587.5
+
+
+_COPY_NULL = "\\N"
+
+
+def _copy_frame(
+    connection, stmt: Select, names: list[str], types: dict[str, TypeEngine]
+) -> pd.DataFrame | None:
+    """``stmt`` read with PostgreSQL's ``COPY ... TO STDOUT`` (CSV) and pandas' C parser.
+
+    Numbers (timestamps and dates among them, see :func:`_with_integer_times`)
+    are parsed by the CSV reader itself; the rest stays text for
+    :func:`typed_series`.
+    None when the statement cannot be rendered with literal values (then the
+    caller reads it through the cursor). Literal values are rendered by
+    SQLAlchemy's own quoting.
+    """
+    try:
+        sql = str(
+            stmt.compile(
+                dialect=connection.dialect,
+                compile_kwargs={"literal_binds": True, "render_postcompile": True},
+            )
+        )
+    except (CompileError, NotImplementedError):
+        return None
+    driver = connection.connection.driver_connection
+    buffer = io.BytesIO()
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, NULL '{_COPY_NULL}')") as copy,
+    ):
+        for block in copy:
+            buffer.write(block)
+    if not buffer.tell():
+        return pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
+    buffer.seek(0)
+    return pd.read_csv(
+        buffer,
+        header=None,
+        names=names,
+        dtype={name: _csv_dtype(types.get(name)) for name in names},
+        keep_default_na=False,
+        na_values=[_COPY_NULL],
+    )
+
+
+def _csv_dtype(sql_type: TypeEngine | None) -> str | type:
+    if isinstance(sql_type, UTCDateTime | Date | Integer):
+        return "Int64"
+    if isinstance(sql_type, Float | Numeric):
+        return "float64"
+    return object
+
+
+def typed_series(
+    series: pd.Series, sql_type: TypeEngine | None, *, as_integers: bool = False
+) -> pd.Series:
+    """``series`` converted to the frame dtype of ``sql_type`` (see the module docstring).
+
+    Values come as the driver gives them (Python objects, or text from
+    ``COPY``); with ``as_integers``, timestamps and dates come as integers
+    (see :func:`read_frame`). One vectorised conversion per column.
+    """
     if sql_type is None:
         return series
     if isinstance(sql_type, UTCDateTime):
-        return pd.to_datetime(series, utc=True).astype(TIMESTAMP_DTYPE)
+        if as_integers:
+            return _from_integers(series, "us").dt.tz_localize("UTC")
+        return pd.to_datetime(series, utc=True, format="ISO8601").astype(TIMESTAMP_DTYPE)
     if isinstance(sql_type, Date):
-        return pd.to_datetime(series).astype(DATE_DTYPE)
-    if isinstance(sql_type, Enum):
-        return series.map(str, na_action="ignore").astype("str")
-    if isinstance(sql_type, Boolean):
-        return series.astype("boolean")
-    if isinstance(sql_type, Integer):
-        return series.astype("Int64")
-    if isinstance(sql_type, Float):
-        return series.astype("float64")
-    if isinstance(sql_type, String):
+        if as_integers:
+            return _from_integers(series, "D").astype(DATE_DTYPE)
+        return pd.to_datetime(series, format="ISO8601").astype(DATE_DTYPE)
+    if isinstance(sql_type, Enum | String):
         return series.astype("str")
+    if isinstance(sql_type, Boolean):
+        return _booleans(series)
+    if isinstance(sql_type, Integer):
+        return pd.to_numeric(series, dtype_backend="numpy_nullable").astype("Int64")
+    if isinstance(sql_type, Float | Numeric):
+        return pd.to_numeric(series).astype("float64")
     return series
+
+
+def _from_integers(series: pd.Series, unit: str) -> pd.Series:
+    """Integers since 1970-01-01 in ``unit`` (``us`` or ``D``) as naive datetimes; missing as NaT."""
+    numbers = pd.to_numeric(series, dtype_backend="numpy_nullable").astype("Int64")
+    raw = numbers.to_numpy(dtype=np.int64, na_value=0).astype(f"datetime64[{unit}]")
+    raw = raw.astype("datetime64[us]")
+    raw[numbers.isna().to_numpy()] = np.datetime64("NaT")
+    return pd.Series(raw, index=series.index)
+
+
+_TRUTH = {"t": True, "f": False, "true": True, "false": False, "1": True, "0": False}
+
+
+def _booleans(series: pd.Series) -> pd.Series:
+    """Booleans from the driver (bool, 0/1) or from ``COPY`` text (``t``/``f``)."""
+    if series.dtype == object and series.map(type, na_action="ignore").eq(str).any():
+        series = series.map(_TRUTH, na_action="ignore")
+    return series.astype("boolean")
 
 
 def to_records(frame: pd.DataFrame, table: Table, columns: Sequence[str]) -> list[dict[str, Any]]:

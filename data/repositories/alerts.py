@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from data.models import Alert, Client, User, utcnow
-from data.repositories._frames import read_frame, to_records
-from data.repositories._upsert import insert_missing_rows
+from data.repositories._frames import read_frame
+from data.repositories.bulk import insert_frame
 
 ALERT_KEY = ("client_id", "kind", "day")
 NEW_ALERT_COLUMNS = (*ALERT_KEY, "message", "assignee_id")
@@ -29,32 +29,15 @@ def add_alerts(session: Session, frame: pd.DataFrame) -> int:
     if frame.empty:
         return 0
     columns = [name for name in NEW_ALERT_COLUMNS if name in frame.columns]
-    fresh = frame.drop_duplicates(subset=list(ALERT_KEY))
-    stored = _stored_keys(session, fresh)
-    if not stored.empty:
-        keyed = fresh[list(ALERT_KEY)].assign(
-            client_id=fresh["client_id"].map(str),
-            kind=fresh["kind"].map(str),
-            day=pd.to_datetime(fresh["day"]).astype("datetime64[us]"),
-        )
-        marked = keyed.merge(stored, on=list(ALERT_KEY), how="left", indicator=True)
-        fresh = fresh[(marked["_merge"] == "left_only").to_numpy()]
-    if fresh.empty:
-        return 0
-    fresh = fresh.assign(created_at=utcnow())
-    records = to_records(fresh, Alert.__table__, [*columns, "created_at"])
-    insert_missing_rows(session, Alert.__table__, records, keys=list(ALERT_KEY))
-    return len(records)
-
-
-def _stored_keys(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
-    days = pd.to_datetime(frame["day"]).dt.date
-    stmt = select(Alert.client_id, Alert.kind, Alert.day).where(
-        Alert.client_id.in_(frame["client_id"].unique().tolist()),
-        Alert.day >= days.min(),
-        Alert.day <= days.max(),
+    fresh = frame.drop_duplicates(subset=list(ALERT_KEY)).assign(created_at=utcnow())
+    return insert_frame(
+        session,
+        Alert.__table__,
+        fresh,
+        columns=[*columns, "created_at"],
+        on_conflict="ignore",
+        keys=list(ALERT_KEY),
     )
-    return read_frame(session, stmt)
 
 
 def alerts_frame(

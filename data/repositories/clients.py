@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import Client
-from data.repositories._frames import as_list, read_frame, read_frame_for_keys, to_records
-from data.repositories._upsert import insert_missing_rows, upsert_rows
+from data.repositories._frames import as_list, read_frame, read_frame_for_keys
+from data.repositories.bulk import insert_frame
 from scoring.columns import (
     CHURNED_AT,
     CLIENT_ID,
@@ -83,6 +83,9 @@ def existing_client_ids(session: Session, client_ids: Iterable[str]) -> set[str]
 def upsert_clients(session: Session, frame: pd.DataFrame) -> None:
     """Insert the clients of ``frame``, overwriting existing ones with the same ``client_id``.
 
+    One bulk statement (``data.repositories.bulk``): ``COPY`` and
+    ``INSERT ... ON CONFLICT DO UPDATE`` on PostgreSQL, ``executemany`` on SQLite.
+
     ``frame`` has ``client_id`` and any of ``WRITABLE_COLUMNS``; columns it
     lacks are left as they are on existing clients (and get the model
     defaults on new ones, so ``name`` is required for those).
@@ -101,9 +104,13 @@ def upsert_clients(session: Session, frame: pd.DataFrame) -> None:
     if STATUS not in columns:
         renamed = renamed.assign(**{STATUS: ClientStatus.ACTIVE.value})
         columns.append(STATUS)
-    records = to_records(renamed, table, columns)
     update = [name for name in frame.columns if name != CLIENT_ID]
-    if update:
-        upsert_rows(session, table, records, keys=["id"], update=update)
-    else:
-        insert_missing_rows(session, table, records, keys=["id"])
+    insert_frame(
+        session,
+        table,
+        renamed,
+        columns=columns,
+        on_conflict="update" if update else "ignore",
+        keys=["id"],
+        update=update,
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data.models import Client, Intervention, User, utcnow
@@ -59,6 +59,24 @@ def _frame_select(now: dt.datetime) -> Select:
 def _read(session: Session, stmt: Select) -> pd.DataFrame:
     frame = read_frame(session, stmt)
     return frame.astype({OVERDUE: "bool"})
+
+
+def interventions_for_rules(
+    session: Session, *, closed_since: dt.datetime, now: dt.datetime | None = None
+) -> pd.DataFrame:
+    """The interventions the daily rules read: every open one, and those closed since ``closed_since``.
+
+    Open ones decide who already has work under way (and the team's load);
+    recently closed automatic ones stop a client getting a new one at once
+    (``scoring.rules``). Older closed interventions change nothing, so they are not read.
+    """
+    closed_at = func.coalesce(Intervention.completed_at, Intervention.cancelled_at)
+    stmt = (
+        _frame_select(now or utcnow())
+        .where(or_(Intervention.status.in_(OPEN_STATUSES), closed_at >= closed_since))
+        .order_by(Intervention.id)
+    )
+    return _read(session, stmt)
 
 
 def intervention_queue(

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data.models import Client, HealthScore, Interaction, Intervention, RunStatus, ScoringRun, User
-from data.repositories._frames import as_list, page_bounds, read_frame, to_records
-from data.repositories._upsert import upsert_rows
+from data.repositories._frames import as_list, page_bounds, read_frame
+from data.repositories.bulk import insert_frame
 from scoring.columns import (
     CLIENT_ID,
     DAY,
@@ -61,10 +61,16 @@ def upsert_scores(session: Session, frame: pd.DataFrame) -> int:
         return 0
     columns = [CLIENT_ID, DAY, *(name for name in STORED_SCORE_COLUMNS if name in frame.columns)]
     scored = scored.assign(**{UPDATED_AT: pd.Timestamp.now(tz="UTC")})
-    records = to_records(scored, HealthScore.__table__, [*columns, UPDATED_AT])
     update = [name for name in (*columns, UPDATED_AT) if name not in (CLIENT_ID, DAY)]
-    upsert_rows(session, HealthScore.__table__, records, keys=[CLIENT_ID, DAY], update=update)
-    return len(records)
+    return insert_frame(
+        session,
+        HealthScore.__table__,
+        scored,
+        columns=[*columns, UPDATED_AT],
+        on_conflict="update",
+        keys=[CLIENT_ID, DAY],
+        update=update,
+    )
 
 
 def latest_score_day(session: Session) -> dt.date | None:

@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from data.importer import CsvImportError, import_csv
+from data.importer import (
+    CsvImportError,
+    _read_cells,
+    _read_cells_with_csv_module,
+    import_csv,
+)
 from data.models import Client, Feedback, Interaction, Login, Task, Ticket
 from data.repositories.clients import clients_frame
 from data.repositories.events import event_rows
@@ -281,3 +286,143 @@ def test_a_byte_order_mark_and_blank_lines_are_fine(session, tmp_path, clients):
 def test_unknown_kind(session, tmp_path):
     with pytest.raises(ValueError, match="unknown import kind"):
         import_csv(session, "weddings", tmp_path / "x.csv")
+
+
+def test_an_event_in_two_files_and_twice_in_one_is_added_once(session, tmp_path, clients):
+    first = _write(
+        tmp_path,
+        "march.csv",
+        "client_id,ts\n"
+        "c1,2024-03-01T10:00:00Z\n"
+        "c2,2024-03-01T10:00:00Z\n"
+        "c1,2024-03-01T12:00:00+02:00\n",  # the first line again, with an offset
+    )
+    second = _write(
+        tmp_path,
+        "april.csv",
+        "ts,client_id\n2024-03-01T10:00:00Z,c2\n2024-04-01T10:00:00Z,c2\n",
+    )
+    summary = import_csv(session, "logins", first)
+    assert (summary.rows, summary.inserted, summary.duplicates) == (3, 2, 1)
+    summary = import_csv(session, "logins", second)
+    assert (summary.rows, summary.inserted, summary.duplicates) == (2, 1, 1)
+    logins = event_rows(session, "logins")
+    assert logins.values.tolist() == [
+        ["c1", pd.Timestamp("2024-03-01 10:00", tz="UTC")],
+        ["c2", pd.Timestamp("2024-03-01 10:00", tz="UTC")],
+        ["c2", pd.Timestamp("2024-04-01 10:00", tz="UTC")],
+    ]
+
+
+def test_a_quoted_cell_over_several_lines_keeps_the_line_numbers(session, tmp_path, clients):
+    path = _write(
+        tmp_path,
+        "feedback.csv",
+        "client_id,ts,rating,comment\n"
+        'c1,2024-05-01T10:00:00Z,4,"Lovely,\nthanks ""so"" much\n"\n'  # lines 2-4
+        "c1,2024-05-02T10:00:00Z,9,\n"  # line 5
+        'c2,2024-05-03T10:00:00Z,,"one\r\ntwo"\n'  # lines 6-7
+        "c9,2024-05-04T10:00:00Z,3,fine\n"  # line 8
+        "c1,2024-05-05T10:00:00Z,3\n",  # line 9
+    )
+    assert _problems(session, "feedback", path) == [
+        "feedback.csv:5: rating: must be a whole number from 1 to 5",
+        "feedback.csv:8: client_id: no client with this id",
+        "feedback.csv:9: expected 4 cells, found 3",
+    ]
+    good = _write(
+        tmp_path,
+        "good.csv",
+        "client_id,ts,comment\n"
+        'c1,2024-05-01T10:00:00Z," Lovely,\nthanks ""so"" much\n"\n'
+        'c2,2024-05-03T10:00:00Z,"one\r\ntwo"\n',
+    )
+    assert import_csv(session, "feedback", good).inserted == 2
+    assert event_rows(session, "feedback")["comment"].tolist() == [
+        'Lovely,\nthanks "so" much',
+        "one\r\ntwo",
+    ]
+
+
+def test_unusual_quoting_is_read_as_the_csv_module_reads_it(session, tmp_path, clients):
+    # A quote inside an unquoted cell is a plain character; a cell may go on after its quotes.
+    path = _write(
+        tmp_path,
+        "interactions.csv",
+        "client_id,ts,channel\n"
+        'c1,2024-05-01T10:00:00Z,say "hi"\n'
+        'c1,2024-05-02T10:00:00Z,"e"mail\n'
+        "c1,2024-05-03T10:00:00Z,x,y\n",
+    )
+    assert _problems(session, "interactions", path) == [
+        "interactions.csv:4: expected 3 cells, found 4"
+    ]
+    readable = _write(
+        tmp_path,
+        "ok.csv",
+        'client_id,ts,channel\nc1,2024-05-01T10:00:00Z,say "hi"\nc1,2024-05-02T10:00:00Z,"e"mail\n',
+    )
+    assert import_csv(session, "interactions", readable).inserted == 2
+    assert event_rows(session, "interactions")["channel"].tolist() == ['say "hi"', "email"]
+
+
+def test_cells_are_trimmed_and_rows_of_empty_cells_skipped(session, tmp_path, clients):
+    path = _write(
+        tmp_path,
+        "tasks.csv",
+        " Client_ID , title ,kind,due_date\n"
+        " c1 ,\tBook band ,  MILESTONE ,2024-06-01 \n"
+        " , , , \n"
+        "c2,Pick flowers,,2024-06-02\n",
+    )
+    summary = import_csv(session, "tasks", path)
+    assert (summary.rows, summary.inserted) == (2, 2)
+    tasks = event_rows(session, "tasks")
+    assert tasks[["client_id", "title", "kind"]].values.tolist() == [
+        ["c1", "Book band", "milestone"],
+        ["c2", "Pick flowers", "task"],
+    ]
+
+
+def test_a_row_with_too_many_cells_is_reported_with_its_count(session, tmp_path, clients):
+    path = _write(
+        tmp_path,
+        "logins.csv",
+        "client_id,ts\nc1,2024-05-01T10:00:00Z,extra,more\nc1,2024-05-01T10:00:00Z,\n",
+    )
+    assert _problems(session, "logins", path) == [
+        "logins.csv:2: expected 2 cells, found 4",
+        "logins.csv:3: expected 2 cells, found 3",
+    ]
+    assert _count(session, Login) == 0
+
+
+def test_a_header_after_blank_lines_is_refused(session, tmp_path, clients):
+    path = _write(tmp_path, "late.csv", "\n\nclient_id,ts\nc1,2024-05-01\n")
+    assert _problems(session, "logins", path) == ["late.csv:1: the header row is empty"]
+    only_blank = _write(tmp_path, "blank.csv", "\n , \n\n")
+    assert _problems(session, "logins", only_blank) == [
+        "blank.csv:1: the file is empty; expected a header row"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n",
+        "a,b\r\n1,2\r\n\r\n3\r\n , \r\n4,5,6",
+        'a,b\n"x\ny",2\n"",""\n"q""q",3\n',
+        " a , b \n 1 ,\t2\n",
+        "a,b\n\n\n1,2\n",
+        "a,b\ncafé ,\u00a02\n",
+        'a,b\n"1\r\n",2\n',
+    ],
+)
+def test_the_fast_reader_reads_as_the_csv_module(text):
+    data = text.encode()
+    fast, slow = _read_cells("f.csv", data), _read_cells_with_csv_module("f.csv", data)
+    assert fast.header == slow.header
+    assert fast.lines.tolist() == slow.lines.tolist()
+    assert fast.problems == slow.problems
+    trimmed = slow.cells.apply(lambda cells: cells.str.strip())
+    assert fast.cells.values.tolist() == trimmed.values.tolist()
