@@ -1,8 +1,13 @@
 """The metrics of a period and client segment: what the Analytics tab shows and ``GET /metrics`` returns.
 
-``metrics_for(session, period, segment)`` reads the clients, the stored score
-history of the period and every intervention, and hands them to
-``scoring.kpis`` and ``scoring.explain``; the tab draws the frames with
+``metrics_for(session, period, segment)`` reads aggregates the database
+computes, never one row per client and day: the daily score summary
+(``data.repositories.summaries``: per day, risk level and client creation
+day), client and intervention counts and sums (``data.repositories.analytics``)
+and the comparison of two days' scores (``data.repositories.comparisons``).
+``scoring.kpis`` and ``scoring.explain`` hold the definitions (on whole frames)
+and finish the aggregates with the same arithmetic; the tests prove both ways
+give the same figures. The tab draws the frames with
 ``dashboard.figures.analytics`` and the API serialises the same result.
 
 Decisions where DESIGN is silent:
@@ -28,25 +33,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.repositories.clients import clients_frame
-from data.repositories.interventions import interventions_frame
-from data.repositories.scores import score_history, scores_on
-from data.repositories.users import team_frame
+from data.models import User
+from data.repositories import analytics, comparisons
+from data.repositories.summaries import CLIENTS, SCORE_SUM, SCORED, day_summaries
 from scoring import kpis
-from scoring.columns import CLIENT_ID, DAY, OVERALL, RISK_LEVEL, SCORE_INT, STATUS
-from scoring.enums import AT_RISK_LEVELS, OPEN_STATUSES, ClientStatus, Period, Segment
+from scoring.columns import DAY, RISK_LEVEL
+from scoring.enums import AT_RISK_LEVELS, Period, Segment
+from scoring.events import day_number
 from scoring.explain import (
     CLIENTS_AFFECTED,
     FACTOR,
     LABEL,
     MEAN_POINTS_LOST,
     TOTAL_POINTS_LOST,
-    top_risk_factors,
 )
-from scoring.health import round_half_up
-from scoring.rules import DUE_AT
+from scoring.rules import ASSIGNED_TO, TYPE
 
 DAILY_ACTIVITY_MAX_DAYS = 30
 MEMBER = "member"
@@ -82,46 +86,75 @@ def metrics_for(
     segment: Segment | str = Segment.ALL,
     *,
     include_trends: bool = True,
+    include_factors: bool = True,
     today: dt.date | None = None,
     now: pd.Timestamp | None = None,
 ) -> PeriodMetrics:
-    """The metrics of ``period`` ending ``today`` for the clients of ``segment`` (module docstring)."""
+    """The metrics of ``period`` ending ``today`` for the clients of ``segment`` (module docstring).
+
+    ``include_factors`` False leaves the top risk factors empty (a previous
+    period shown only beside the current one's cards does not need them).
+    """
     period, segment = Period(period), Segment(segment)
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     today = today or now.date()
     start, end = kpis.period_bounds(period, today)
+    analytics.without_jit(session)
+    created_from, created_to = kpis.segment_created_days(segment, start, end)
+    bounds = {"start": start, "end": end, "created_from": created_from, "created_to": created_to}
 
-    clients = clients_frame(session)
-    ids = kpis.segment_clients(clients, segment, start, end)
-    history = _history(session, start, end)
-    interventions = interventions_frame(session, now=now.to_pydatetime()).rename(
-        columns={"due_date": DUE_AT}
-    )
-    interventions = interventions[interventions[CLIENT_ID].isin(ids)]
-    in_segment = history[history[CLIENT_ID].isin(ids)]
+    summary = day_summaries(session, **bounds)
+    days = pd.to_datetime(summary[DAY]).dt.date
+    score_date = days.max() if len(summary) else None
+    first_day = days.min() if len(summary) else None
 
-    scored_days = pd.to_datetime(in_segment[DAY]).dt.date
-    score_date = scored_days.max() if len(scored_days) else None
-    first_day = scored_days.min() if len(scored_days) else None
+    people = analytics.client_counts(
+        session, **bounds, everyone_at_start=segment is Segment.NEW_CLIENTS
+    )
+    helped = analytics.helped_at_risk_clients(
+        session, **bounds, at_risk=comparisons.at_risk_positions(session, start, end)
+    )
+    helped_clients, prevented = kpis.churn_prevention(
+        helped[analytics.FIRST_HELP_DAY].to_numpy(),
+        helped[analytics.CHURNED_DAY].to_numpy(),
+        day_number(today),
+    )
+    compared, improved = comparisons.health_improvement(session, **bounds)
+    scored = summary[summary[SCORED] > 0]
+    latest = scored[days[scored.index] == days[scored.index].max()] if len(scored) else scored
+    retention = kpis.retention_from_counts(
+        {
+            "clients_at_start": people["clients_at_start"],
+            "churned": people["churned"],
+            "revenue_at_start": people["revenue_at_start"],
+            "revenue_churned": people["revenue_churned"],
+            "at_risk_with_intervention": helped_clients,
+            "churn_prevented": prevented,
+            "compared_clients": compared,
+            "improved_clients": improved,
+            "score_sum": float(latest[SCORE_SUM].sum()),
+            "risk_counts": latest.groupby(RISK_LEVEL)[SCORED].sum().to_dict(),
+        }
+    )
 
-    retention = kpis.retention(
-        clients, history, interventions, start=start, end=end, segment=segment, today=today
-    )
-    measures = kpis.intervention_kpis(interventions, history, now=now, start=start, end=end)
-    by_type = kpis.intervention_kpis_by(
-        interventions, history, "type", now=now, start=start, end=end
-    )
-    by_member = kpis.intervention_kpis_by(
-        interventions, history, "assigned_to", now=now, start=start, end=end
-    )
-    by_member = _with_member_names(session, by_member)
+    sums = analytics.intervention_sums(session, **bounds, now=now.to_pydatetime())
+    measures = kpis.intervention_kpis_from_sums(sums)
+    by_type = kpis.intervention_kpis_by_from_sums(sums, TYPE)
+    by_member = _with_member_names(session, kpis.intervention_kpis_by_from_sums(sums, ASSIGNED_TO))
 
     daily_scores = daily_risk = activity = None
     if include_trends:
-        daily_scores = kpis.daily_average_score(history, start=start, end=end, clients=ids)
-        daily_risk = kpis.daily_risk_counts(history, start=start, end=end, clients=ids)
+        daily_scores, daily_risk = kpis.daily_series_from_summary(summary)
         freq = "D" if period.days <= DAILY_ACTIVITY_MAX_DAYS else "W"
-        activity = kpis.interventions_over_time(interventions, start=start, end=end, freq=freq)
+        activity = kpis.activity_from_daily_counts(
+            analytics.intervention_daily_counts(session, **bounds), start=start, end=end, freq=freq
+        )
+
+    factors = _no_factors()
+    if include_factors and first_day is not None and first_day != score_date:
+        factors = comparisons.top_risk_factors(
+            session, first_day, score_date, created_from=created_from, created_to=created_to
+        )
 
     return PeriodMetrics(
         period=period,
@@ -129,62 +162,40 @@ def metrics_for(
         start=start,
         end=end,
         score_date=score_date,
-        overview=_overview(clients, ids, in_segment, score_date, interventions, now),
+        overview=_overview(people, summary, days, score_date, sums),
         retention=retention,
         interventions=measures,
         interventions_by_type=by_type,
         interventions_by_member=by_member,
-        top_risk_factors=_top_risk_factors(session, ids, first_day, score_date),
+        top_risk_factors=factors,
         daily_scores=daily_scores,
         daily_risk_counts=daily_risk,
         intervention_activity=activity,
     )
 
 
-def _history(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Stored scores of the period with the integer ``score``: the history the KPIs read."""
-    history = score_history(session, start=start, end=end, columns=[OVERALL, RISK_LEVEL])
-    score = pd.Series(round_half_up(history[OVERALL].to_numpy(dtype=float)), index=history.index)
-    return history.assign(**{SCORE_INT: score})
-
-
 def _overview(
-    clients: pd.DataFrame,
-    ids: pd.Index,
-    history: pd.DataFrame,
+    people: dict[str, int],
+    summary: pd.DataFrame,
+    days: pd.Series,
     score_date: dt.date | None,
-    interventions: pd.DataFrame,
-    now: pd.Timestamp,
+    sums: pd.DataFrame,
 ) -> dict[str, Any]:
-    people = clients[clients[CLIENT_ID].isin(ids)]
-    latest = (
-        history[pd.to_datetime(history[DAY]).dt.date == score_date]
-        if score_date
-        else history.iloc[0:0]
-    )
-    open_ = interventions[interventions[STATUS].isin([s.value for s in OPEN_STATUSES])]
-    overdue = kpis.is_overdue(open_, now) if len(open_) else pd.Series([], dtype=bool)
+    latest = summary[days == score_date] if score_date else summary.iloc[0:0]
+    rows, scored = int(latest[CLIENTS].sum()), int(latest[SCORED].sum())
+    at_risk = latest[RISK_LEVEL].isin([level.value for level in AT_RISK_LEVELS])
+    average = None
+    if rows:
+        average = float(latest[SCORE_SUM].sum()) / scored if scored else float("nan")
     return {
-        "total_clients": int(people[STATUS].eq(ClientStatus.ACTIVE.value).sum()),
-        "scored_clients": len(latest),
-        "at_risk": int(latest[RISK_LEVEL].isin([level.value for level in AT_RISK_LEVELS]).sum()),
-        "average_health_score": float(latest[SCORE_INT].mean()) if len(latest) else None,
-        "active_interventions": len(open_),
-        "overdue_interventions": int(overdue.sum()),
+        "total_clients": people["active_clients"],
+        "scored_clients": rows,
+        "at_risk": int(latest.loc[at_risk, CLIENTS].sum()),
+        "average_health_score": average,
+        "active_interventions": int(sums[kpis.OPEN].sum()),
+        "overdue_interventions": int(sums[kpis.OVERDUE].sum()),
         "score_date": score_date,
     }
-
-
-def _top_risk_factors(
-    session: Session, ids: pd.Index, first_day: dt.date | None, last_day: dt.date | None
-) -> pd.DataFrame:
-    if first_day is None or last_day is None or first_day == last_day:
-        return _no_factors()
-    before = scores_on(session, first_day)
-    after = scores_on(session, last_day)
-    before = before[before[CLIENT_ID].isin(ids)].set_index(CLIENT_ID)
-    after = after[after[CLIENT_ID].isin(ids)].set_index(CLIENT_ID)
-    return top_risk_factors(before, after)
 
 
 def _no_factors() -> pd.DataFrame:
@@ -200,10 +211,9 @@ def _no_factors() -> pd.DataFrame:
 
 
 def _with_member_names(session: Session, by_member: pd.DataFrame) -> pd.DataFrame:
-    team = team_frame(session, include_inactive=True)
-    names = dict(zip(team["id"].astype("Int64"), team["name"], strict=True))
+    names = {user_id: name for user_id, name in session.execute(select(User.id, User.name))}
     members = [
-        names.get(assignee, "Unassigned") if pd.notna(assignee) else "Unassigned"
+        names.get(int(assignee), "Unassigned") if pd.notna(assignee) else "Unassigned"
         for assignee in by_member.index
     ]
     return by_member.assign(**{MEMBER: members})

@@ -51,11 +51,15 @@ from sqlalchemy.orm import Session
 from data.db import session_scope
 from data.models import InterventionNote, RunStatus, User
 from data.repositories import alerts as alerts_repo
+from data.repositories import analytics as analytics_repo
 from data.repositories import clients as clients_repo
 from data.repositories import interventions as interventions_repo
 from data.repositories import runs as runs_repo
 from data.repositories import scores as scores_repo
+from data.repositories import summaries as summaries_repo
 from data.repositories import users as users_repo
+from data.repositories.summaries import CLIENTS as SUMMARY_CLIENTS
+from data.repositories.summaries import SCORE_SUM, SCORED
 from scoring.columns import (
     CLIENT_ID,
     DAY,
@@ -280,13 +284,26 @@ def _delta(
 
 
 def _book_facts(scores: pd.DataFrame | None) -> tuple[int | None, int | None, float | None]:
-    """(clients, at risk, average integer score) of one day's scores; Nones without scores."""
+    """(clients, at risk, average integer score) of one day's scores; Nones without scores.
+
+    ``scores``: one row per client (``score``, ``risk_level``), or the day's
+    summary (``data.repositories.summaries.day_summaries`` rows: ``risk_level``,
+    ``clients``, ``scored``, ``score_sum``).
+    """
     if scores is None:
         return None, None, None
-    at_risk = int(scores[RISK_LEVEL].isin([level.value for level in AT_RISK_LEVELS]).sum())
+    at_risk_rows = scores[RISK_LEVEL].isin([level.value for level in AT_RISK_LEVELS])
+    if SCORE_SUM in scores.columns:
+        scored = int(scores[SCORED].sum())
+        average = float(scores[SCORE_SUM].sum()) / scored if scored else None
+        return (
+            int(scores[SUMMARY_CLIENTS].sum()),
+            int(scores.loc[at_risk_rows, SUMMARY_CLIENTS].sum()),
+            average,
+        )
     values = pd.to_numeric(scores[SCORE_INT], errors="coerce").astype(float)
     average = float(values.mean()) if values.notna().any() else None
-    return len(scores), at_risk, average
+    return len(scores), int(at_risk_rows.sum()), average
 
 
 def stat_cards(
@@ -401,50 +418,58 @@ class OverviewModel:
     reference: dt.date | None
     cards: list[StatCard]
     recent: list[RecentScore]
-    scores: (
-        pd.DataFrame
-    )  # score and risk_level of every client of ``day``: fed to the figure builders
+    # Clients per integer score of ``day`` (``score``, ``clients``): fed to the figure builders.
+    scores: pd.DataFrame
     risk_counts: dict[str, int]
 
 
 def overview_model(session: Session, *, now: pd.Timestamp, zone: ZoneInfo) -> OverviewModel:
-    """Everything the Overview tab shows, as of the latest score day."""
+    """Everything the Overview tab shows, as of the latest score day.
+
+    Reads aggregates only: the daily score summary of ``day`` and of the days 7
+    to 10 before it, the clients per integer score of ``day``, its few most
+    recently written scores and two counts of open interventions.
+    """
+    analytics_repo.without_jit(session)
     day = scores_repo.latest_score_day(session)
-    interventions = interventions_repo.interventions_frame(session, now=now)
     before = now - pd.Timedelta(days=COMPARISON_DAYS)
-    open_now, open_before = open_at(interventions, now), open_at(interventions, before)
+    open_now, open_before = analytics_repo.interventions_open_at(
+        session, [now.to_pydatetime(), before.to_pydatetime()]
+    )
     if day is None:
         empty = pd.DataFrame(
-            {SCORE_INT: pd.Series([], dtype="Int64"), RISK_LEVEL: pd.Series([], dtype=str)}
+            {SCORE_INT: pd.Series([], dtype="int64"), SUMMARY_CLIENTS: pd.Series([], dtype="int64")}
         )
-        cards = stat_cards(empty, None, open_now=open_now, open_before=open_before,
-                           since=date_text(before.tz_convert(zone), year=False))  # fmt: skip
+        cards = stat_cards(
+            pd.DataFrame({SCORE_INT: pd.Series([], dtype="Int64"), RISK_LEVEL: pd.Series([], dtype=str)}),
+            None, open_now=open_now, open_before=open_before,
+            since=date_text(before.tz_convert(zone), year=False),
+        )  # fmt: skip
         return OverviewModel(None, None, cards, [], empty, {level.value: 0 for level in RiskLevel})
 
-    current = scores_repo.scores_on(session, day)
-    summary = scores_repo.daily_summary(
-        session,
-        start=day - dt.timedelta(days=TREND_LOOKBACK_MAX),
-        end=day - dt.timedelta(days=TREND_LOOKBACK_MIN),
+    summary = summaries_repo.day_summaries(
+        session, start=day - dt.timedelta(days=TREND_LOOKBACK_MAX), end=day
     )
-    reference = reference_day(summary[DAY], day)
-    previous = scores_repo.scores_on(session, reference) if reference else None
+    days = pd.to_datetime(summary[DAY]).dt.date
+    current = summary[days == day]
+    reference = reference_day(days[days < day].unique().tolist(), day)
+    previous = summary[days == reference] if reference else None
     since = date_text(reference or day - dt.timedelta(days=COMPARISON_DAYS), year=False)
     cards = stat_cards(current, previous, open_now=open_now, open_before=open_before, since=since)
 
-    top_ids = _most_recent_first(current)[CLIENT_ID].head(RECENT_LIMIT).tolist()
+    latest = summaries_repo.latest_written_scores(session, day, limit=RECENT_LIMIT)
     names = (
-        clients_repo.clients_frame(session, top_ids)
+        clients_repo.clients_frame(session, latest[CLIENT_ID].tolist())
         .set_index(CLIENT_ID)[clients_repo.NAME]
         .to_dict()
     )
-    counts = current[RISK_LEVEL].value_counts()
+    counts = current.groupby(RISK_LEVEL)[SUMMARY_CLIENTS].sum()
     return OverviewModel(
         day=day,
         reference=reference,
         cards=cards,
-        recent=recent_scores(current, names),
-        scores=current[[SCORE_INT, RISK_LEVEL]].reset_index(drop=True),
+        recent=recent_scores(latest, names),
+        scores=summaries_repo.score_counts_on(session, day),
         risk_counts={level.value: int(counts.get(level.value, 0)) for level in RiskLevel},
     )
 
@@ -615,11 +640,9 @@ def segment_counts(session: Session) -> dict[str, int]:
     day = scores_repo.latest_score_day(session)
     if day is None:
         return {level.value: 0 for level in RiskLevel}
-    summary = scores_repo.daily_summary(session, start=day, end=day)
-    if summary.empty:
-        return {level.value: 0 for level in RiskLevel}
-    row = summary.iloc[0]
-    return {level.value: int(row[level.value]) for level in RiskLevel}
+    summary = summaries_repo.day_summaries(session, start=day, end=day)
+    counts = summary.groupby(RISK_LEVEL)[SUMMARY_CLIENTS].sum()
+    return {level.value: int(counts.get(level.value, 0)) for level in RiskLevel}
 
 
 # -- Client detail -------------------------------------------------------------------

@@ -237,7 +237,7 @@ def analytics_data(
     """Everything the Analytics tab draws for ``period`` and ``segment``, as plain JSON (module docstring)."""
     current = metrics_for(session, period, segment, include_trends=True, now=now)
     previous = metrics_for(
-        session, period, segment, include_trends=True, now=now,
+        session, period, segment, include_trends=True, include_factors=False, now=now,
         today=current.start - dt.timedelta(days=1),
     )  # fmt: skip
     levels = tuple(level.value for level in RiskLevel)

@@ -23,6 +23,8 @@
 - Top risk factors: over clients whose stored overall score fell between two
   days, the components whose contribution was negative, with how many clients
   each touched and the points it took from them (the contribution, negated).
+  ``risk_factor_losses`` gives them per client, ``top_risk_factors_from_sums``
+  finishes sums of them (the views add up sums kept per client creation day).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import pandas as pd
 
 from .columns import CLIENT_ID, OVERALL, PRIMARY_FACTOR
 from .health import round_half_up
-from .model import COMPONENT_BY_NAME, COMPONENTS
+from .model import COMPONENT_BY_NAME, COMPONENT_COLUMNS, COMPONENTS
 from .weights import component_score_array, effective_weights
 
 COMPONENT = "component"
@@ -53,6 +55,7 @@ LABEL = "label"
 CLIENTS_AFFECTED = "clients_affected"
 MEAN_POINTS_LOST = "mean_points_lost"
 TOTAL_POINTS_LOST = "total_points_lost"
+POINTS_LOST = "points_lost"
 
 
 def points_lost(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,16 +76,6 @@ def primary_risk_factor(frame: pd.DataFrame) -> pd.Series:
         return pd.Series([], index=frame.index, dtype=object, name=PRIMARY_FACTOR)
     factor = np.where(lost.max(axis=1) > 0, names[lost.argmax(axis=1)], None)
     return pd.Series(factor, index=frame.index, dtype=object, name=PRIMARY_FACTOR)
-
-
-def _stored_tenths(frame: pd.DataFrame, computed: np.ndarray) -> np.ndarray:
-    """The stored overall score in tenths: ``overall`` when present, else ``computed`` rounded as stored."""
-    if OVERALL in frame.columns:
-        stored = frame[OVERALL].to_numpy(dtype=float, na_value=np.nan)
-    else:
-        stored = round_half_up(computed, 1)
-    tenths = np.rint(stored * 10)
-    return np.nan_to_num(tenths, nan=0.0).astype(np.int64)
 
 
 def apportion_tenths(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
@@ -108,7 +101,71 @@ def apportion_tenths(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
     return floors.astype(np.int64) + adjust
 
 
-def contributions(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.Series) -> pd.DataFrame:
+def day_terms(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """What a day's score rows bring to a comparison: component scores (NaN where missing),
+    effective weights (rows x components) and the stored overall score (None without the column).
+
+    A row's effective weights depend only on which of its components have a
+    score, so they are worked out once per pattern of missing components.
+    """
+    overall = (
+        frame[OVERALL].to_numpy(dtype=float, na_value=np.nan) if OVERALL in frame.columns else None
+    )
+    scores = component_score_array(frame)
+    bits = 1 << np.arange(scores.shape[1], dtype=np.int64)
+    codes, inverse = np.unique((~np.isnan(scores)) @ bits, return_inverse=True)
+    patterns = (codes[:, None] & bits) > 0
+    shapes = pd.DataFrame(np.where(patterns, 1.0, np.nan), columns=list(COMPONENT_COLUMNS))
+    weights = effective_weights(shapes).to_numpy()[inverse.reshape(-1)]
+    return scores, weights, overall
+
+
+def _tenths(overall: np.ndarray | None, computed: np.ndarray) -> np.ndarray:
+    """The stored overall score in tenths: ``overall`` when given, else ``computed`` rounded as stored."""
+    stored = round_half_up(computed, 1) if overall is None else overall
+    tenths = np.rint(stored * 10)
+    return np.nan_to_num(tenths, nan=0.0).astype(np.int64)
+
+
+def pair_terms(before: tuple, after: tuple) -> tuple:
+    """The comparison of two days' ``day_terms`` for the same clients (rows aligned): the stored
+    scores of both days, the effective weights of both days, the score and coverage effects,
+    the contributions (clients x components), and per client the change of the stored overall
+    score in tenths."""
+    stored0, w0, overall0 = before
+    stored1, w1, overall1 = after
+    s0 = np.where(np.isnan(stored0), stored1, stored0)
+    s1 = np.where(np.isnan(stored1), s0, stored1)
+    s0, s1 = np.nan_to_num(s0), np.nan_to_num(s1)
+    score_effect = (w0 + w1) / 2 * (s1 - s0)
+    coverage_effect = (s0 + s1) / 2 * (w1 - w0)
+    contribution = score_effect + coverage_effect
+
+    change = _tenths(overall1, (w1 * s1).sum(axis=1)) - _tenths(overall0, (w0 * s0).sum(axis=1))
+    return stored0, stored1, w0, w1, score_effect, coverage_effect, contribution, change
+
+
+def factor_losses(before: tuple, after: tuple) -> np.ndarray:
+    """Points each component took from each client whose stored overall score fell, from two
+    days' ``day_terms`` (rows aligned): clients x components, 0 where it took none."""
+    # A client's apportioned tenths add up to the change of its stored overall score
+    # (``apportion_tenths``), so its score fell exactly when that change is negative.
+    parts = pair_terms(before, after)
+    contribution, change = parts[6], parts[7]
+    lost = (change < 0)[:, None] & (contribution < 0)
+    return np.where(lost, -contribution, 0.0)
+
+
+def _contribution_arrays(before: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.Index, tuple]:
+    """The clients in both frames and their ``pair_terms``."""
+    clients = before.index.intersection(after.index, sort=False)
+    before, after = before.loc[clients], after.loc[clients]
+    return clients, pair_terms(day_terms(before), day_terms(after))
+
+
+def contributions(
+    before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.Series
+) -> pd.DataFrame:
     """Component-by-component contributions to the change of the overall score from ``before`` to ``after``.
 
     ``before`` and ``after`` are frames of component scores indexed by client
@@ -124,19 +181,8 @@ def contributions(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.Ser
     single = isinstance(before, pd.Series)
     if single:
         before, after = before.to_frame().T, after.to_frame().T
-    clients = before.index.intersection(after.index, sort=False)
-    before, after = before.loc[clients], after.loc[clients]
-
-    stored0, stored1 = component_score_array(before), component_score_array(after)
-    w0, w1 = effective_weights(before).to_numpy(), effective_weights(after).to_numpy()
-    s0 = np.where(np.isnan(stored0), stored1, stored0)
-    s1 = np.where(np.isnan(stored1), s0, stored1)
-    s0, s1 = np.nan_to_num(s0), np.nan_to_num(s1)
-    score_effect = (w0 + w1) / 2 * (s1 - s0)
-    coverage_effect = (s0 + s1) / 2 * (w1 - w0)
-    contribution = score_effect + coverage_effect
-
-    change = _stored_tenths(after, (w1 * s1).sum(axis=1)) - _stored_tenths(before, (w0 * s0).sum(axis=1))
+    clients, parts = _contribution_arrays(before, after)
+    stored0, stored1, w0, w1, score_effect, coverage_effect, contribution, change = parts
     tenths = apportion_tenths(contribution * 10, change)
 
     index = pd.MultiIndex.from_product(
@@ -159,6 +205,28 @@ def contributions(before: pd.DataFrame | pd.Series, after: pd.DataFrame | pd.Ser
     return result.droplevel(0) if single else result
 
 
+def risk_factor_losses(start_scores: pd.DataFrame, end_scores: pd.DataFrame) -> pd.DataFrame:
+    """Per client whose stored overall score fell, the points each component took from it.
+
+    One row per such client and component with a negative contribution:
+    ``client_id`` (the index of the frames, as for ``contributions``),
+    ``factor`` (component name) and ``points_lost`` (the negated contribution),
+    by client, then model order.
+    """
+    clients = start_scores.index.intersection(end_scores.index, sort=False)
+    points = factor_losses(day_terms(start_scores.loc[clients]), day_terms(end_scores.loc[clients]))
+    lost = points > 0
+    names = np.broadcast_to(np.asarray(COMPONENT_NAMES, dtype=object), points.shape)
+    rows = np.broadcast_to(np.arange(len(clients))[:, None], points.shape)
+    return pd.DataFrame(
+        {
+            CLIENT_ID: clients.to_numpy()[rows[lost]],
+            FACTOR: names[lost],
+            POINTS_LOST: points[lost],
+        }
+    )
+
+
 def top_risk_factors(start_scores: pd.DataFrame, end_scores: pd.DataFrame) -> pd.DataFrame:
     """The components behind falling scores between two days, most damaging first.
 
@@ -169,23 +237,40 @@ def top_risk_factors(start_scores: pd.DataFrame, end_scores: pd.DataFrame) -> pd
     ``mean_points_lost`` and ``total_points_lost`` (the negated contributions),
     sorted by total points lost, then clients affected, then model order.
     """
-    parts = contributions(start_scores, end_scores)
-    client_level = parts.index.names[0]
-    fell = parts[CONTRIBUTION_TENTHS].groupby(level=client_level).transform("sum") < 0
-    losses = -parts.loc[fell & (parts[CONTRIBUTION] < 0), CONTRIBUTION]
-    grouped = losses.groupby(level=COMPONENT).agg(["count", "sum"])
+    losses = risk_factor_losses(start_scores, end_scores)
+    grouped = losses.groupby(FACTOR)[POINTS_LOST].agg(["count", "sum"])
+    return top_risk_factors_from_sums(
+        pd.DataFrame(
+            {
+                FACTOR: grouped.index.to_numpy(dtype=object),
+                CLIENTS_AFFECTED: grouped["count"].to_numpy(),
+                TOTAL_POINTS_LOST: grouped["sum"].to_numpy(),
+            }
+        )
+    )
+
+
+def top_risk_factors_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """``top_risk_factors`` from per-component sums: ``factor``, ``clients_affected`` and
+    ``total_points_lost`` (several rows of a factor are added up; factors nobody lost to are
+    left out)."""
+    grouped = sums.groupby(FACTOR, sort=True)[[CLIENTS_AFFECTED, TOTAL_POINTS_LOST]].sum()
+    grouped = grouped[grouped[CLIENTS_AFFECTED] > 0]
+    count = grouped[CLIENTS_AFFECTED].to_numpy(dtype=np.int64)
+    total = grouped[TOTAL_POINTS_LOST].to_numpy(dtype=float)
     result = pd.DataFrame(
         {
-            FACTOR: grouped.index.astype(object),
+            FACTOR: grouped.index.to_numpy(dtype=object),
             LABEL: [COMPONENT_BY_NAME[name].label for name in grouped.index],
-            CLIENTS_AFFECTED: grouped["count"].to_numpy(dtype=np.int64),
-            MEAN_POINTS_LOST: (grouped["sum"] / grouped["count"]).to_numpy(dtype=float),
-            TOTAL_POINTS_LOST: grouped["sum"].to_numpy(dtype=float),
+            CLIENTS_AFFECTED: count,
+            MEAN_POINTS_LOST: total / count,
+            TOTAL_POINTS_LOST: total,
         }
     )
     result["_order"] = result[FACTOR].map({name: i for i, name in enumerate(COMPONENT_NAMES)})
     result = result.sort_values(
-        [TOTAL_POINTS_LOST, CLIENTS_AFFECTED, "_order"], ascending=[False, False, True], kind="stable"
+        [TOTAL_POINTS_LOST, CLIENTS_AFFECTED, "_order"],
+        ascending=[False, False, True],
+        kind="stable",
     )
     return result.drop(columns="_order").reset_index(drop=True)
-

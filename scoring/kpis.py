@@ -46,6 +46,14 @@ Retention (``retention``) for a segment, where DESIGN is silent:
   the period, the share whose last score is 5 or more above their first.
 - Average score and risk shares: over the clients scored on the last day of the
   period that has stored scores.
+
+The functions on whole frames (``intervention_kpis``, ``retention``,
+``daily_average_score`` ...) are the definitions. The views at scale work the
+same figures out from aggregates the database computes (``summaries``,
+``analytics`` and ``comparisons`` in ``data.repositories``); the ``*_from_*``
+functions and ``measures_from_sums`` here finish those
+aggregates with the same arithmetic (``intervention_kpis`` finishes with
+``measures_from_sums`` too), and the tests prove both ways agree on random books.
 """
 
 from __future__ import annotations
@@ -227,28 +235,114 @@ def intervention_facts(
     )
 
 
-def _measures(facts: pd.DataFrame, by: str) -> pd.DataFrame:
-    grouped = facts.groupby(by, dropna=False, sort=True).agg(
+# Sums per group of interventions that every measure is worked out from (``measures_from_sums``).
+RESOLVED = "resolved"
+RESPONDED = "responded"
+COMMITTED = "committed"
+COMMITTED_DONE = "committed_done"
+RESOLUTION_HOURS_SUM = "resolution_hours_sum"
+RESOLUTIONS = "resolutions"
+TIME_TO_INTERVENTION_HOURS_SUM = "time_to_intervention_hours_sum"
+TIMES_TO_INTERVENTION = "times_to_intervention"
+SCORE_IMPROVEMENT_SUM = "score_improvement_sum"
+SUM_COLUMNS = (
+    CREATED,
+    OPEN,
+    OVERDUE,
+    COMPLETED,
+    CANCELLED,
+    RESOLVED,
+    RESPONDED,
+    RESOLUTION_HOURS_SUM,
+    RESOLUTIONS,
+    TIME_TO_INTERVENTION_HOURS_SUM,
+    TIMES_TO_INTERVENTION,
+    SCORE_IMPROVEMENT_SUM,
+    SCORE_IMPROVEMENTS,
+    COMMITTED,
+    COMMITTED_DONE,
+)
+_SUM_COUNTS = tuple(
+    name
+    for name in SUM_COLUMNS
+    if name not in (RESOLUTION_HOURS_SUM, TIME_TO_INTERVENTION_HOURS_SUM, SCORE_IMPROVEMENT_SUM)
+)
+GROUP_KEYS = (TYPE, ASSIGNED_TO)
+
+
+def intervention_sums(facts: pd.DataFrame, by: tuple[str, ...] = GROUP_KEYS) -> pd.DataFrame:
+    """``SUM_COLUMNS`` per group of ``intervention_facts`` rows: one row per value of ``by``.
+
+    Returns ``by`` as columns (missing values are a group of their own), then the sums.
+    """
+    grouped = facts.groupby(list(by), dropna=False, sort=True).agg(
         **{
             CREATED: (CREATED, "sum"),
             OPEN: (OPEN, "sum"),
             OVERDUE: (OVERDUE, "sum"),
             COMPLETED: (COMPLETED, "sum"),
             CANCELLED: (CANCELLED, "sum"),
-            "resolved": ("resolved", "sum"),
-            "responded": ("responded", "sum"),
-            AVG_RESOLUTION_HOURS: ("resolution_hours", "mean"),
-            AVG_TIME_TO_INTERVENTION_HOURS: ("time_to_intervention_hours", "mean"),
-            AVG_SCORE_IMPROVEMENT: ("score_improvement", "mean"),
+            RESOLVED: (RESOLVED, "sum"),
+            RESPONDED: (RESPONDED, "sum"),
+            RESOLUTION_HOURS_SUM: ("resolution_hours", "sum"),
+            RESOLUTIONS: ("resolution_hours", "count"),
+            TIME_TO_INTERVENTION_HOURS_SUM: ("time_to_intervention_hours", "sum"),
+            TIMES_TO_INTERVENTION: ("time_to_intervention_hours", "count"),
+            SCORE_IMPROVEMENT_SUM: ("score_improvement", "sum"),
             SCORE_IMPROVEMENTS: ("score_improvement", "count"),
-            "committed": ("committed", "sum"),
-            "committed_done": ("committed_done", "sum"),
+            COMMITTED: (COMMITTED, "sum"),
+            COMMITTED_DONE: (COMMITTED_DONE, "sum"),
         }
     )
-    grouped[SUCCESS_RATE] = _ratio(grouped["resolved"], grouped[COMPLETED])
-    grouped[RESPONSE_RATE] = _ratio(grouped["responded"], grouped[COMPLETED])
-    grouped[COMPLETION_RATE] = _ratio(grouped["committed_done"], grouped["committed"])
+    return grouped.reset_index()
+
+
+def _mean(total: pd.Series, count: pd.Series) -> pd.Series:
+    return (total / count.where(count > 0)).astype(float)
+
+
+def measures_from_sums(sums: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """The measures of ``INTERVENTION_MEASURES`` from group sums (``intervention_sums`` rows).
+
+    ``by`` None: one row (index 0) over every group; else one row per value of
+    the column ``by`` (missing values a row of their own), sorted. Means are
+    sums over counts; a zero denominator gives NaN.
+    """
+    key = "_all" if by is None else by
+    frame = sums.assign(_all=0) if by is None else sums
+    grouped = frame.groupby(key, dropna=False, sort=True)[list(SUM_COLUMNS)].sum()
+    grouped[list(_SUM_COUNTS)] = grouped[list(_SUM_COUNTS)].astype(np.int64)
+    grouped[SUCCESS_RATE] = _ratio(grouped[RESOLVED], grouped[COMPLETED])
+    grouped[RESPONSE_RATE] = _ratio(grouped[RESPONDED], grouped[COMPLETED])
+    grouped[AVG_RESOLUTION_HOURS] = _mean(grouped[RESOLUTION_HOURS_SUM], grouped[RESOLUTIONS])
+    grouped[AVG_TIME_TO_INTERVENTION_HOURS] = _mean(
+        grouped[TIME_TO_INTERVENTION_HOURS_SUM], grouped[TIMES_TO_INTERVENTION]
+    )
+    grouped[AVG_SCORE_IMPROVEMENT] = _mean(
+        grouped[SCORE_IMPROVEMENT_SUM], grouped[SCORE_IMPROVEMENTS]
+    )
+    grouped[COMPLETION_RATE] = _ratio(grouped[COMMITTED_DONE], grouped[COMMITTED])
+    if by is None:
+        grouped = grouped.rename_axis(None)
     return grouped[list(INTERVENTION_MEASURES)]
+
+
+def intervention_kpis_from_sums(sums: pd.DataFrame) -> dict[str, Any]:
+    """Intervention measures over every group of ``sums``: a dict keyed by ``INTERVENTION_MEASURES``."""
+    measures = measures_from_sums(sums, None).reindex([0])
+    measures[list(_COUNTS)] = measures[list(_COUNTS)].fillna(0).astype(np.int64)
+    return {name: _plain(measures[name].iloc[0]) for name in INTERVENTION_MEASURES}
+
+
+def intervention_kpis_by_from_sums(sums: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Intervention measures per ``type`` (every type, zero counts included) or per ``assigned_to``."""
+    if by not in (TYPE, ASSIGNED_TO):
+        raise ValueError(f"by must be {TYPE!r} or {ASSIGNED_TO!r}, not {by!r}")
+    measures = measures_from_sums(sums, by)
+    if by == TYPE:
+        measures = measures.reindex([t.value for t in InterventionType])
+        measures[list(_COUNTS)] = measures[list(_COUNTS)].fillna(0).astype(np.int64)
+    return measures
 
 
 def intervention_kpis(
@@ -261,9 +355,7 @@ def intervention_kpis(
 ) -> dict[str, Any]:
     """Intervention measures of DESIGN 6 over all interventions: a dict keyed by ``INTERVENTION_MEASURES``."""
     facts = intervention_facts(interventions, history, now=now, start=start, end=end)
-    measures = _measures(facts.assign(_all=0), "_all").reindex([0])
-    measures[list(_COUNTS)] = measures[list(_COUNTS)].fillna(0).astype(np.int64)
-    return {name: _plain(measures[name].iloc[0]) for name in INTERVENTION_MEASURES}
+    return intervention_kpis_from_sums(intervention_sums(facts))
 
 
 def intervention_kpis_by(
@@ -282,11 +374,7 @@ def intervention_kpis_by(
     if by not in (TYPE, ASSIGNED_TO):
         raise ValueError(f"by must be {TYPE!r} or {ASSIGNED_TO!r}, not {by!r}")
     facts = intervention_facts(interventions, history, now=now, start=start, end=end)
-    measures = _measures(facts, by)
-    if by == TYPE:
-        measures = measures.reindex([t.value for t in InterventionType])
-        measures[list(_COUNTS)] = measures[list(_COUNTS)].fillna(0).astype(np.int64)
-    return measures
+    return intervention_kpis_by_from_sums(intervention_sums(facts), by)
 
 
 def segment_clients(
@@ -301,6 +389,19 @@ def segment_clients(
     if segment is Segment.EXISTING_CLIENTS:
         return people.index[created < day_number(start)]
     return people.index
+
+
+def segment_created_days(
+    segment: Segment | str, start: dt.date, end: dt.date
+) -> tuple[dt.date | None, dt.date | None]:
+    """The UTC creation days of the clients of ``segment`` for ``[start, end]``, as an inclusive
+    range (None: open on that side): what ``segment_clients`` selects, for a query."""
+    segment = Segment(segment)
+    if segment is Segment.NEW_CLIENTS:
+        return start, end
+    if segment is Segment.EXISTING_CLIENTS:
+        return None, start - dt.timedelta(days=1)
+    return None, None
 
 
 def _day_column(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -362,7 +463,6 @@ def retention(
         at_start = (day_numbers(people[CREATED_AT]) < first_day) & ~(_ended_day(people) < first_day)
     churned = at_start & _within(churned_day.to_numpy(), first_day, last_day)
     value = people[CONTRACT_VALUE].fillna(0) if CONTRACT_VALUE in people else pd.Series(0, index=ids)
-    revenue_at_start, revenue_churned = int(value[at_start].sum()), int(value[churned].sum())
 
     scores = _history_in(history, ids, first_day, last_day)
     at_risk = scores.loc[scores[RISK_LEVEL].isin(AT_RISK_LEVELS), CLIENT_ID].unique()
@@ -373,39 +473,104 @@ def retention(
         & _within(created_day, first_day, last_day)
     )
     first_help = pd.Series(created_day[helped]).groupby(interventions.loc[helped, CLIENT_ID].to_numpy()).min()
-    horizon = np.minimum(first_help.to_numpy() + CHURN_PREVENTION_DAYS, today_day)
-    lost = churned_day.reindex(first_help.index).fillna(NO_DAY).to_numpy() <= horizon
-    prevented = int((~lost).sum())
+    helped_clients, prevented = churn_prevention(
+        first_help.to_numpy(),
+        churned_day.reindex(first_help.index).fillna(NO_DAY).to_numpy(),
+        today_day,
+    )
 
     ordered = scores.sort_values("_day", kind="stable").groupby(CLIENT_ID)
     first, last = ordered.first(), ordered.last()
-    compared = last["_day"] > first["_day"]
-    improved = compared & (last[SCORE_INT] - first[SCORE_INT] >= HEALTH_IMPROVEMENT_POINTS)
+    compared, improved = health_improvement(
+        first["_day"].to_numpy(),
+        first[SCORE_INT].to_numpy(),
+        last["_day"].to_numpy(),
+        last[SCORE_INT].to_numpy(),
+    )
 
     latest = scores.loc[scores["_day"] == scores["_day"].max()] if len(scores) else scores
-    risk_counts = {level.value: int(latest[RISK_LEVEL].eq(level).sum()) for level in RiskLevel}
+    return retention_from_counts(
+        {
+            "clients_at_start": int(at_start.sum()),
+            "churned": int(churned.sum()),
+            "revenue_at_start": int(value[at_start].sum()),
+            "revenue_churned": int(value[churned].sum()),
+            "at_risk_with_intervention": helped_clients,
+            "churn_prevented": prevented,
+            "compared_clients": compared,
+            "improved_clients": improved,
+            "score_sum": float(latest[SCORE_INT].sum()),
+            "risk_counts": {
+                level.value: int(latest[RISK_LEVEL].eq(level).sum()) for level in RiskLevel
+            },
+        }
+    )
 
-    def share(numerator: float, denominator: float) -> float | None:
-        return None if denominator == 0 else float(numerator) / float(denominator)
 
-    clients_at_start, churned_count = int(at_start.sum()), int(churned.sum())
+def churn_prevention(
+    first_help: np.ndarray, churned_day: np.ndarray, today: int
+) -> tuple[int, int]:
+    """(clients helped, churn prevented) from the day numbers of each helped client's first
+    intervention and of its churn (``NO_DAY``: never): prevented when it had not churned by 60
+    days after that first intervention, or by ``today`` when that comes first."""
+    horizon = np.minimum(np.asarray(first_help, dtype=np.int64) + CHURN_PREVENTION_DAYS, today)
+    lost = np.asarray(churned_day, dtype=np.int64) <= horizon
+    return len(lost), int((~lost).sum())
+
+
+def improvement_by_client(
+    first_day: np.ndarray, first_score: np.ndarray, last_day: np.ndarray, last_score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per client, (compared, improved) from its first and last scored day of a period and its
+    integer scores on them: compared when the days differ, improved when compared and the score
+    rose by ``HEALTH_IMPROVEMENT_POINTS`` or more."""
+    compared = np.asarray(last_day) > np.asarray(first_day)
+    rise = np.asarray(last_score, dtype=float) - np.asarray(first_score, dtype=float)
+    return compared, compared & (rise >= HEALTH_IMPROVEMENT_POINTS)
+
+
+def health_improvement(
+    first_day: np.ndarray, first_score: np.ndarray, last_day: np.ndarray, last_score: np.ndarray
+) -> tuple[int, int]:
+    """(clients compared, clients improved) of ``improvement_by_client``."""
+    compared, improved = improvement_by_client(first_day, first_score, last_day, last_score)
+    return int(compared.sum()), int(improved.sum())
+
+
+def _share(numerator: float, denominator: float) -> float | None:
+    return None if denominator == 0 else float(numerator) / float(denominator)
+
+
+def retention_from_counts(counts: dict[str, Any]) -> dict[str, Any]:
+    """The dict of ``retention`` from its counts: ``clients_at_start``, ``churned``,
+    ``revenue_at_start``, ``revenue_churned``, ``at_risk_with_intervention``, ``churn_prevented``,
+    ``compared_clients``, ``improved_clients``, ``score_sum`` (integer scores of the latest
+    scored day) and ``risk_counts`` (clients per risk level value that day)."""
+    risk_counts = {
+        level.value: int(counts["risk_counts"].get(level.value, 0)) for level in RiskLevel
+    }
+    scored = sum(risk_counts.values())
+    at_start, churned = int(counts["clients_at_start"]), int(counts["churned"])
+    revenue, revenue_churned = int(counts["revenue_at_start"]), int(counts["revenue_churned"])
+    helped, prevented = int(counts["at_risk_with_intervention"]), int(counts["churn_prevented"])
+    compared, improved = int(counts["compared_clients"]), int(counts["improved_clients"])
     return {
-        "clients_at_start": clients_at_start,
-        "churned": churned_count,
-        "retention_rate": share(clients_at_start - churned_count, clients_at_start),
-        "revenue_at_start": revenue_at_start,
+        "clients_at_start": at_start,
+        "churned": churned,
+        "retention_rate": _share(at_start - churned, at_start),
+        "revenue_at_start": revenue,
         "revenue_churned": revenue_churned,
-        "revenue_retention_rate": share(revenue_at_start - revenue_churned, revenue_at_start),
-        "at_risk_with_intervention": len(first_help),
+        "revenue_retention_rate": _share(revenue - revenue_churned, revenue),
+        "at_risk_with_intervention": helped,
         "churn_prevented": prevented,
-        "churn_prevention_rate": share(prevented, len(first_help)),
-        "compared_clients": int(compared.sum()),
-        "improved_clients": int(improved.sum()),
-        "health_improvement_rate": share(int(improved.sum()), int(compared.sum())),
-        "scored_clients": len(latest),
-        "average_score": float(latest[SCORE_INT].mean()) if len(latest) else None,
+        "churn_prevention_rate": _share(prevented, helped),
+        "compared_clients": compared,
+        "improved_clients": improved,
+        "health_improvement_rate": _share(improved, compared),
+        "scored_clients": scored,
+        "average_score": float(counts["score_sum"]) / scored if scored else None,
         "risk_counts": risk_counts,
-        "risk_shares": {level: share(n, len(latest)) for level, n in risk_counts.items()},
+        "risk_shares": {level: _share(n, scored) for level, n in risk_counts.items()},
     }
 
 
@@ -454,6 +619,53 @@ def daily_risk_counts(
     return result
 
 
+def daily_series_from_summary(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``daily_average_score`` and ``daily_risk_counts`` from per-day counts of scored clients.
+
+    ``summary``: one row per day and risk level with ``day``, ``risk_level``,
+    ``scored`` (clients with an integer score that day) and ``score_sum`` (the sum
+    of their scores), already restricted to a period and segment.
+    """
+    scored = summary.loc[summary["scored"] > 0]
+    days = day_numbers(scored[DAY])
+    daily = (
+        pd.DataFrame(
+            {
+                "_day": days,
+                "scored": scored["scored"].to_numpy(),
+                "score_sum": scored["score_sum"].to_numpy(),
+            }
+        )
+        .groupby("_day", sort=True)
+        .sum()
+    )
+    average = pd.DataFrame(
+        {
+            DAY: _as_dates(daily.index.to_numpy()),
+            AVERAGE_SCORE: (
+                daily["score_sum"].to_numpy(dtype=float) / daily["scored"].to_numpy(dtype=float)
+            ),
+            CLIENTS: daily["scored"].to_numpy(dtype=np.int64),
+        }
+    )
+    levels = [level.value for level in RiskLevel]
+    counts = (
+        pd.DataFrame(
+            {
+                "_day": days,
+                RISK_LEVEL: scored[RISK_LEVEL].astype(str).to_numpy(),
+                "n": scored["scored"].to_numpy(),
+            }
+        )
+        .pivot_table(index="_day", columns=RISK_LEVEL, values="n", aggfunc="sum", fill_value=0)
+        .reindex(index=daily.index, columns=levels, fill_value=0)
+    )
+    risk = pd.DataFrame({DAY: _as_dates(daily.index.to_numpy())})
+    for level in levels:
+        risk[level] = counts[level].to_numpy(dtype=np.int64)
+    return average, risk
+
+
 def interventions_over_time(
     interventions: pd.DataFrame,
     *,
@@ -466,6 +678,36 @@ def interventions_over_time(
     Every day or week from ``start`` to ``end`` has a row: ``period_start`` (datetime),
     ``created``, ``completed``; only events inside ``[start, end]`` count.
     """
+    done = interventions[STATUS].eq(InterventionStatus.COMPLETED).to_numpy()
+    return _activity(
+        day_numbers(interventions[CREATED_AT]), None,
+        day_numbers(interventions[COMPLETED_AT])[done], None,
+        start=start, end=end, freq=freq,
+    )  # fmt: skip
+
+
+def activity_from_daily_counts(
+    daily: pd.DataFrame, *, start: DayLike, end: DayLike, freq: str = "D"
+) -> pd.DataFrame:
+    """``interventions_over_time`` from counts per day: ``day``, ``created`` (interventions
+    created that day) and ``completed`` (completed interventions completed that day)."""
+    days = day_numbers(daily[DAY])
+    return _activity(
+        days, daily[CREATED].to_numpy(dtype=float), days, daily[COMPLETED].to_numpy(dtype=float),
+        start=start, end=end, freq=freq,
+    )  # fmt: skip
+
+
+def _activity(
+    created_days: np.ndarray,
+    created_weights: np.ndarray | None,
+    completed_days: np.ndarray,
+    completed_weights: np.ndarray | None,
+    *,
+    start: DayLike,
+    end: DayLike,
+    freq: str,
+) -> pd.DataFrame:
     if freq not in ("D", "W"):
         raise ValueError(f"freq must be 'D' or 'W', not {freq!r}")
     first_day, last_day = day_number(start), day_number(end)
@@ -474,16 +716,18 @@ def interventions_over_time(
     origin = first_day - (first_day + 3) % 7 if freq == "W" else first_day
     buckets = np.arange(origin, last_day + 1, step)
 
-    def count(days: np.ndarray) -> np.ndarray:
-        days = days[_within(days, first_day, last_day)]
-        return np.bincount((days - origin) // step, minlength=len(buckets))
+    def count(days: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        inside = _within(days, first_day, last_day)
+        chosen = None if weights is None else weights[inside]
+        counts = np.bincount(
+            (days[inside] - origin) // step, weights=chosen, minlength=len(buckets)
+        )
+        return np.rint(counts).astype(np.int64)
 
-    done = interventions[STATUS].eq(InterventionStatus.COMPLETED).to_numpy()
-    completed_day = day_numbers(interventions[COMPLETED_AT])
     return pd.DataFrame(
         {
             PERIOD_START: _as_dates(buckets),
-            CREATED: count(day_numbers(interventions[CREATED_AT])).astype(np.int64),
-            COMPLETED: count(completed_day[done]).astype(np.int64),
+            CREATED: count(created_days, created_weights),
+            COMPLETED: count(completed_days, completed_weights),
         }
     )

@@ -425,6 +425,10 @@ def alerts(
 
     if not raised.any():
         return pd.DataFrame(columns=list(ALERT_COLUMNS))
+    # Messages for the alerted clients only: every step below works row by row.
+    kept = raised.to_numpy()
+    score, reference, risk = score[kept], reference[kept], risk[kept]
+    previous_risk, fell, worse = previous_risk[kept], fell[kept], worse[kept]
     fall_text = _text(
         DROP_MESSAGE_PREFIX, " ", _whole(reference - score), " points in a week, from ",
         _whole(reference), " to ", _whole(score),
@@ -433,10 +437,10 @@ def alerts(
     risk_text = _text("Risk level worsened from ", risk_from, " to ", risk_to, " (health score ", _whole(score), ").")
     both_text = _text(fall_text, ", and the risk level worsened from ", risk_from, " to ", risk_to, ".")
     message = _text(fall_text, ".").where(~worse, risk_text.where(~fell, both_text))
-    kind = pd.Series(AlertKind.SCORE_DROP.value, index=scores.index).mask(worse, AlertKind.RISK_WORSENED.value)
-    owners = by_client(clients).reindex(scores.index)
-    assignee = owners[OWNER_ID] if OWNER_ID in owners else pd.Series(None, index=scores.index)
-    result = pd.DataFrame({KIND: kind, MESSAGE: message, ASSIGNEE: assignee}).loc[raised].sort_index()
+    kind = pd.Series(AlertKind.SCORE_DROP.value, index=score.index).mask(worse, AlertKind.RISK_WORSENED.value)
+    owners = by_client(clients).reindex(score.index)
+    assignee = owners[OWNER_ID] if OWNER_ID in owners else pd.Series(None, index=score.index)
+    result = pd.DataFrame({KIND: kind, MESSAGE: message, ASSIGNEE: assignee}).sort_index()
     result[ASSIGNEE] = result[ASSIGNEE].astype(object).where(result[ASSIGNEE].notna(), None)
     return result.rename_axis(CLIENT_ID).reset_index()[list(ALERT_COLUMNS)]
 

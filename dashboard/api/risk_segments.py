@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.api.frames import as_date, records
@@ -19,10 +17,10 @@ from dashboard.api.schemas import (
     RiskSegmentsResponse,
 )
 from dashboard.auth import app_session
-from data.models import HealthScore
 from data.repositories.scores import current_scores, latest_score_day
+from data.repositories.summaries import CLIENTS, SCORE_SUM, SCORED, day_summaries
+from scoring.columns import RISK_LEVEL
 from scoring.enums import RiskLevel
-from scoring.health import round_half_up
 
 
 @operation(
@@ -66,21 +64,26 @@ def get_risk_segments(query: RiskSegmentsQuery) -> RiskSegmentsResponse:
 
 
 def risk_segments(session: Session, day: dt.date | None) -> list[RiskSegment]:
-    """Clients and their average integer score per risk level on ``day``; every level, low first."""
-    if day is None:
-        scores = pd.DataFrame({"risk_level": [], "overall": []})
-    else:
-        rows = session.execute(
-            select(HealthScore.risk_level, HealthScore.overall).where(HealthScore.day == day)
-        ).all()
-        scores = pd.DataFrame(
-            {"risk_level": [str(RiskLevel(r[0])) for r in rows], "overall": [r[1] for r in rows]}
-        )
-    integer = round_half_up(scores["overall"].to_numpy(dtype=float))
+    """Clients and their average integer score per risk level on ``day``; every level, low first.
+
+    Read from the daily score summary: a few rows, whatever the size of the book.
+    """
+    summary = (
+        day_summaries(session, start=day, end=day)
+        if day is not None
+        else pd.DataFrame({RISK_LEVEL: [], CLIENTS: [], SCORED: [], SCORE_SUM: []})
+    )
+    per_level = summary.groupby(RISK_LEVEL)[[CLIENTS, SCORED, SCORE_SUM]].sum()
     segments = []
     for level in RiskLevel:
-        mine = integer[(scores["risk_level"] == level.value).to_numpy()]
+        clients, scored, total = (
+            per_level.loc[level.value].tolist() if level.value in per_level.index else (0, 0, 0)
+        )
         low, high = level.band
+        # Like a mean over every row: no average when a row has no overall score.
+        average = (
+            (float(total) / clients if scored == clients else float("nan")) if clients else None
+        )
         segments.append(
             RiskSegment(
                 risk_level=level,
@@ -88,8 +91,8 @@ def risk_segments(session: Session, day: dt.date | None) -> list[RiskSegment]:
                 min_score=low,
                 max_score=high,
                 action=level.action,
-                count=len(mine),
-                average_score=float(np.mean(mine)) if len(mine) else None,
+                count=int(clients),
+                average_score=average,
             )
         )
     return segments

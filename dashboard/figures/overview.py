@@ -40,9 +40,16 @@ BREAKDOWN_TITLE = "Clients by risk level"
 COUNT_HEADROOM = 1.4
 
 
-def _score_series(scores: pd.DataFrame | pd.Series) -> pd.Series:
+def _score_counts(scores: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(integer scores, clients with each): one per client, or the ``clients`` column of counts."""
     column = scores[SCORE_INT] if isinstance(scores, pd.DataFrame) else scores
-    return integer_scores(column).dropna()
+    values = integer_scores(column)
+    if isinstance(scores, pd.DataFrame) and CLIENTS in scores.columns:
+        weights = scores[CLIENTS].to_numpy(dtype=np.int64)
+    else:
+        weights = np.ones(len(values), dtype=np.int64)
+    known = values.notna().to_numpy()
+    return values.to_numpy()[known].astype(np.int64), weights[known]
 
 
 def score_bins(scores: pd.DataFrame | pd.Series, *, bin_width: int = 10) -> pd.DataFrame:
@@ -54,10 +61,10 @@ def score_bins(scores: pd.DataFrame | pd.Series, *, bin_width: int = 10) -> pd.D
     """
     if bin_width <= 0 or 20 % bin_width:
         raise ValueError(f"bin_width must divide 20 (1, 2, 4, 5, 10 or 20), not {bin_width}")
-    values = _score_series(scores).to_numpy(dtype=np.int64)
+    values, weights = _score_counts(scores)
     starts = np.arange(0, SCORE_MAX, bin_width)
     index = np.minimum(values // bin_width, len(starts) - 1)
-    counts = np.bincount(index, minlength=len(starts))
+    counts = np.bincount(index, weights=weights, minlength=len(starts)).astype(np.int64)
     ends = starts + bin_width - 1
     ends[-1] = SCORE_MAX
     return pd.DataFrame(
@@ -101,7 +108,8 @@ def score_distribution(
     """Histogram of the clients' current integer health scores, 0-100.
 
     ``scores``: a frame with the column ``score`` (``scoring.columns.SCORE_INT``;
-    unrounded scores are rounded half up) or a Series of scores. Clients without
+    unrounded scores are rounded half up), one row per client or with the
+    number of ``clients`` at each score, or a Series of scores. Clients without
     a score are left out. Bars are ``bin_width`` points wide and coloured by the
     risk level they fall in, one trace per level; the four risk bands are shaded
     and labelled behind the bars, and a dashed line marks ``target`` (None for
@@ -113,7 +121,7 @@ def score_distribution(
     if total == 0:
         return empty_figure(title, presentation=presentation)
 
-    values = _score_series(scores)
+    values, weights = _score_counts(scores)
     bins["centre"] = bins["start"] + (bins["end"] + 1 - bins["start"]) / 2
     bins["width"] = bins["end"] + 1 - bins["start"]
     bins.loc[bins.index[-1], ["centre", "width"]] = [
@@ -201,9 +209,11 @@ def score_distribution(
             "rangemode": "tozero",
         },
     )
-    subtitle = f"{plural(total, 'client')} scored · average {values.mean():.1f}"
+    subtitle = f"{plural(total, 'client')} scored · average {(values * weights).sum() / total:.1f}"
     if target is not None:
-        subtitle += f" · {percent((values >= target).mean())} at or above the target of {target}"
+        subtitle += (
+            f" · {percent(weights[values >= target].sum() / total)} at or above the target of {target}"
+        )
     return titled(
         fig,
         title=title,

@@ -346,8 +346,9 @@ def build_report_data(
     today = today or now.date()
     current = metrics_for(session, period, segment, today=today, now=now)
     previous = metrics_for(
-        session, period, segment, today=current.start - dt.timedelta(days=1), now=now
-    )
+        session, period, segment, include_factors=False,
+        today=current.start - dt.timedelta(days=1), now=now,
+    )  # fmt: skip
     people = clients_frame(session)
     ids = kpis.segment_clients(people, segment, current.start, current.end)
     interventions = interventions_frame(session, now=now.to_pydatetime())

@@ -29,6 +29,7 @@ from data.repositories.clients import clients_frame
 from data.repositories.events import insert_events, load_events
 from data.repositories.runs import finish_run, start_run
 from data.repositories.scores import upsert_scores
+from data.repositories.summaries import refresh_score_summaries
 from data.repositories.users import create_user
 from scoring.columns import CLIENT_ID, DAY, PRIMARY_FACTOR, SCORE_INT, TREND
 from scoring.enums import (
@@ -313,6 +314,7 @@ def build_book(url: str, *, today: dt.date | None = None) -> Book:
 
         scores = _scores(session, today)
         upsert_scores(session, scores)
+        refresh_score_summaries(session, scores[DAY].unique().tolist())
 
         _interventions(session, today=today, now=now, manager_id=manager.id, scores=scores)
         add_alerts(
