@@ -15,7 +15,7 @@ the demo are computed from these events by the real engine and rules.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ import pandas as pd
 from scoring.events import EventFrames
 
 DAY = 86400
+NOW_HOUR = 9  # the book is as it stands at 09:00 UTC on its last day
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,10 @@ class DemoBook:
     titles: pd.Series  # task titles, aligned with events.tasks
     channels: pd.Series
     comments: pd.Series
+    # Position in ``clients`` of each event's client, per table of ``events``: the events
+    # of a client are contiguous and clients come in order, so a run of clients is a
+    # run of rows.
+    positions: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 TEAM = (  # email, name, role, speed (how soon they act; smaller is faster)
@@ -178,24 +183,69 @@ TEAM = (  # email, name, role, speed (how soon they act; smaller is faster)
     ("meeting.room@example.com", "Meeting Room Screen", "viewer", 0.0),
 )
 
+# Candidate columns each kind of event reads; every column is drawn for every kind (the
+# order of draws is part of the seed's promise) but only these are kept.
+_CANDIDATE_COLUMNS = ("second", "accept", "u", "z", "z2", "pick")
+_KEPT = {
+    "logins_per_day": ("second", "accept"),
+    "interactions_per_day": ("second", "accept", "u", "z", "pick"),
+    "feedback_per_day": ("second", "accept", "z", "z2", "pick"),
+    "tickets_per_day": ("second", "accept", "u", "z", "z2"),
+}
+_FIRST_NAMES = np.array(FIRST_NAMES)
+_PERSONA_NAMES = np.array([p.name for p in PERSONAS])
+_TURNAROUND = [p.name for p in PERSONAS].index("turnaround")
+# behaviour name -> (value before the turn, value after it), one entry per persona
+_BEHAVIOUR_TABLE = {
+    f.name: (
+        np.array([getattr(p.before, f.name) for p in PERSONAS]),
+        np.array([getattr(p.after, f.name) for p in PERSONAS]),
+    )
+    for f in fields(Behaviour)
+}
+_COMMENT_TABLE = np.array(
+    [[None] * 3] + [list(COMMENTS[rating]) for rating in range(1, 6)], dtype=object
+)  # row = rating (0 unused), column = pick % 3
+
+
+def _uuid_text(raw: bytes, n: int) -> np.ndarray:
+    """Version-4 style ids from 16 random bytes each (the 13th and 17th digits fixed to 4 and a)."""
+    digits = np.frombuffer(raw.hex().encode("ascii"), dtype="S1").reshape(n, 32)
+    text = np.empty((n, 36), dtype="S1")
+    text[:, 0:8] = digits[:, 0:8]
+    text[:, 9:13] = digits[:, 8:12]
+    text[:, 14] = b"4"
+    text[:, 15:18] = digits[:, 13:16]
+    text[:, 19] = b"a"
+    text[:, 20:23] = digits[:, 17:20]
+    text[:, 24:36] = digits[:, 20:32]
+    text[:, [8, 13, 18, 23]] = b"-"
+    return np.char.decode(text.view("S36").ravel(), "ascii").astype(object)
+
 
 class BookPlan:
-    """The random draws behind a book, made once per seed; :meth:`book` shapes them."""
+    """The random draws behind a book, made once per seed; :meth:`book` shapes them.
+
+    The draws are made in a fixed order, so a seed gives the same book whatever
+    the code that shapes it; only the candidate columns an event kind reads are kept.
+    """
 
     def __init__(self, n_clients: int, today: dt.date, seed: int) -> None:
         self.n = n_clients
         self.today = today
-        self.now = pd.Timestamp(today, tz="UTC") + pd.Timedelta(hours=9)
+        self.now = pd.Timestamp(today, tz="UTC") + pd.Timedelta(hours=NOW_HOUR)
         rng = np.random.default_rng(seed)
         self.rng_seed = seed
         n = n_clients
         today_ts = pd.Timestamp(today, tz="UTC")
         shares = np.array([p.share for p in PERSONAS])
         self.persona = rng.choice([p.name for p in PERSONAS], n, p=shares / shares.sum())
-        wedding_offset = rng.integers(-60, 540, n)
-        self.wedding = np.array([today + dt.timedelta(days=int(x)) for x in wedding_offset])
+        order = np.argsort(_PERSONA_NAMES)
+        self.persona_code = order[np.searchsorted(_PERSONA_NAMES[order], self.persona)]  # into PERSONAS
+        self.wedding_offset = rng.integers(-60, 540, n)
+        self.wedding = (np.datetime64(today, "D") + self.wedding_offset).astype(object)
         lead = rng.integers(150, 480, n)
-        created_offset = wedding_offset - lead
+        created_offset = self.wedding_offset - lead
         # Couples marrying far ahead booked at some point in the last year or so.
         booked_ahead = created_offset > -1
         created_offset[booked_ahead] = -rng.integers(30, 420, booked_ahead.sum())
@@ -210,11 +260,13 @@ class BookPlan:
         self.turn = np.floor(
             np.maximum(created_day + 21, -150) + rng.random(n) * np.maximum(0, -5 - np.maximum(created_day + 21, -150))
         )
-        churns = np.array([PERSONA_BY_NAME[p].churn_probability for p in self.persona]) > rng.random(n)
+        churn_probability = np.array([p.churn_probability for p in PERSONAS])[self.persona_code]
+        churns = churn_probability > rng.random(n)
         churn_offset = self.turn + rng.integers(25, 75, n)
         self.churn = np.where(churns & (churn_offset < 0), churn_offset, np.nan)
-        self.first = [rng.choice(FIRST_NAMES, 2, replace=False) for _ in range(n)]
-        self.last = [rng.choice(SURNAMES, 2) for _ in range(n)]
+        # One draw per couple, as the seed has always drawn them (each pair without repeats).
+        self.first = np.array([rng.choice(_FIRST_NAMES, 2, replace=False) for _ in range(n)]).reshape(n, 2)
+        self.last = rng.choice(SURNAMES, (n, 2))  # the same draws as one pair per couple
         self.venue = rng.choice(VENUES, n)
         package_shares = np.array([p[1] for p in PACKAGES])
         self.package = rng.choice(len(PACKAGES), n, p=package_shares)
@@ -223,54 +275,59 @@ class BookPlan:
         self.owner_u = rng.integers(0, 5, n)  # admin and the four managers own clients
         self.id_bytes = rng.bytes(16 * n)
         # Candidate events at the highest rate any behaviour has; thinned later.
-        self.draws = {name: self._candidates(rng, rate) for name, rate in MAX_RATES.items()}
+        self.draws = {name: self._candidates(rng, name, rate) for name, rate in MAX_RATES.items()}
         self.task_u = rng.random((n, len(TASK_PLAN)))
         self.task_z = rng.standard_normal((n, len(TASK_PLAN)))
         self.task_hour = rng.integers(7 * 3600, 23 * 3600, (n, len(TASK_PLAN)))
 
-    def _candidates(self, rng: np.random.Generator, rate: float) -> pd.DataFrame:
+    def _candidates(self, rng: np.random.Generator, name: str, rate: float) -> dict[str, np.ndarray]:
         start = (self.created - pd.Timestamp(self.today, tz="UTC")).days.to_numpy()
         span = np.maximum(0, -start) + 1
         counts = rng.poisson(rate * span)
-        client = np.repeat(np.arange(self.n), counts)
+        client = np.repeat(np.arange(self.n, dtype=np.int32), counts)
         k = len(client)
         day = np.repeat(start, counts) + np.floor(rng.random(k) * np.repeat(span, counts))
-        return pd.DataFrame(
-            {
-                "client": client,
-                "day": day,  # days relative to today (0 = today, negative = past)
-                "second": rng.integers(7 * 3600, 23 * 3600, k),
-                "accept": rng.random(k),
-                "u": rng.random(k),
-                "z": rng.standard_normal(k),
-                "z2": rng.standard_normal(k),
-                "pick": rng.integers(0, 1_000_000, k),
-            }
-        )
+        # days relative to today (0 = today, negative = past): whole numbers, kept as int32
+        out = {"client": client, "day": day.astype(np.int32)}
+        for column in _CANDIDATE_COLUMNS:
+            if column in ("second", "pick"):
+                high = 23 * 3600 if column == "second" else 1_000_000
+                values = rng.integers(7 * 3600 if column == "second" else 0, high, k)
+            elif column in ("accept", "u"):
+                values = rng.random(k)
+            else:
+                values = rng.standard_normal(k)
+            if column in _KEPT[name]:
+                out[column] = values.astype(np.int32) if values.dtype.kind == "i" else values
+            del values
+        return out
 
     def book(self, recovery: dict[int, int] | None = None) -> DemoBook:
         """The clients and events; ``recovery`` maps client positions to the day (relative
         to today) from which a turnaround client recovers."""
         recovery = recovery or {}
         today_ts = pd.Timestamp(self.today, tz="UTC")
-        ids = [
-            f"{b[0:4].hex()}-{b[4:6].hex()}-4{b[6:8].hex()[1:]}-a{b[8:10].hex()[1:]}-{b[10:16].hex()}"
-            for b in (self.id_bytes[i * 16 : (i + 1) * 16] for i in range(self.n))
-        ]
+        ids = _uuid_text(self.id_bytes, self.n)
         wedding_ts = pd.to_datetime(self.wedding).tz_localize("UTC")
         completed = (wedding_ts + pd.Timedelta(hours=23, minutes=59, seconds=59)).where(
-            pd.Series(self.wedding < self.today).to_numpy()
+            self.wedding_offset < 0
         )
         churned = today_ts + pd.to_timedelta(self.churn, unit="D") + pd.Timedelta(hours=11)
         churned_before_wedding = ~churned.isna() & (churned < wedding_ts)
         churned = churned.where(churned_before_wedding)
         completed = completed.where(~churned_before_wedding)
         status = np.where(~churned.isna(), "churned", np.where(~completed.isna(), "completed", "active"))
-        names = [f"{f[0]} {s[0]} & {f[1]} {s[1]}" for f, s in zip(self.first, self.last, strict=True)]
-        partners = [f"{f[0]} {s[0]}, {f[1]} {s[1]}" for f, s in zip(self.first, self.last, strict=True)]
-        emails = [f"{f[0].lower()}.{s[0].lower()}{i % 97}@example.com" for i, (f, s) in enumerate(zip(self.first, self.last, strict=True))]
-        pkg = [PACKAGES[i] for i in self.package]
-        value = [int(round((lo + u * (hi - lo)) / 50) * 50 * 100) for (_, _, lo, hi), u in zip(pkg, self.value_u, strict=True)]
+        first, last = self.first.astype(object), self.last.astype(object)
+        names = first[:, 0] + " " + last[:, 0] + " & " + first[:, 1] + " " + last[:, 1]
+        partners = first[:, 0] + " " + last[:, 0] + ", " + first[:, 1] + " " + last[:, 1]
+        lower = np.char.lower
+        emails = (
+            lower(self.first[:, 0]).astype(object) + "." + lower(self.last[:, 0]).astype(object)
+            + (np.arange(self.n) % 97).astype(str).astype(object) + "@example.com"
+        )
+        low = np.array([p[2] for p in PACKAGES], dtype=float)[self.package]
+        high = np.array([p[3] for p in PACKAGES], dtype=float)[self.package]
+        value = np.round((low + self.value_u * (high - low)) / 50).astype(np.int64) * 50 * 100
         team_ids = np.arange(1, 6)
         clients = pd.DataFrame(
             {
@@ -280,7 +337,7 @@ class BookPlan:
                 "partner_names": partners,
                 "wedding_date": self.wedding,
                 "venue": self.venue,
-                "package": [p[0] for p in pkg],
+                "package": np.array([p[0] for p in PACKAGES], dtype=object)[self.package],
                 "contract_value": value,
                 "status": status,
                 "owner_index": np.where(self.owned, team_ids[self.owner_u], 0),
@@ -301,102 +358,123 @@ class BookPlan:
             ),
         )
         recovery_day = np.full(self.n, np.inf)
-        for position, day in recovery.items():
-            recovery_day[position] = day
-        events, titles, channels, comments = self._events(ids, end_day, recovery_day)
+        if recovery:
+            recovery_day[np.fromiter(recovery.keys(), dtype=np.int64)] = np.fromiter(recovery.values(), dtype=float)
+        events, titles, channels, comments, positions = self._events(ids, end_day, recovery_day)
         team = pd.DataFrame(TEAM, columns=["email", "name", "role", "speed"])
-        return DemoBook(team, clients, events, titles, channels, comments)
+        return DemoBook(team, clients, events, titles, channels, comments, positions)
 
-    def behaviour(self, client: np.ndarray, day: np.ndarray, recovery_day: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-event behaviour values for clients on days (relative to today)."""
-        out: dict[str, np.ndarray] = {f.name: np.empty(len(client)) for f in fields(Behaviour)}
-        for persona in PERSONAS:
-            mine = self.persona[client] == persona.name
-            if not mine.any():
-                continue
-            c, d = client[mine], day[mine]
-            weight = np.clip((d - self.turn[c]) / TURN_RAMP_DAYS, 0, 1)
-            values = persona.before.blend(persona.after, weight)
-            if persona.name == "turnaround":
-                back = np.clip((d - recovery_day[c]) / RECOVERY_RAMP_DAYS, 0, 1)
-                recovered = ENGAGED.blend(ENGAGED, back)
-                values = {k: v * (1 - back) + recovered[k] * back for k, v in values.items()}
-            for name, v in values.items():
-                out[name][mine] = v
+    def behaviour(
+        self,
+        client: np.ndarray,
+        day: np.ndarray,
+        recovery_day: np.ndarray,
+        names: tuple[str, ...] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Per-event behaviour values (all of them, or ``names``) for clients on days (relative to today).
+
+        Each value moves from the persona's behaviour before its turn to the one after
+        over ``TURN_RAMP_DAYS``; a recovering turnaround client then moves to engaged
+        over ``RECOVERY_RAMP_DAYS``.
+        """
+        names = names or tuple(f.name for f in fields(Behaviour))
+        persona = self.persona_code[client]
+        weight = np.clip((day - self.turn[client]) / TURN_RAMP_DAYS, 0, 1)
+        turnaround = np.flatnonzero(persona == _TURNAROUND)
+        back = np.clip((day[turnaround] - recovery_day[client[turnaround]]) / RECOVERY_RAMP_DAYS, 0, 1)
+        out = {}
+        for name in names:
+            before = _BEHAVIOUR_TABLE[name][0].take(persona)
+            after = _BEHAVIOUR_TABLE[name][1].take(persona)
+            value = before * (1 - weight) + after * weight
+            engaged = getattr(ENGAGED, name)
+            value[turnaround] = value[turnaround] * (1 - back) + (engaged * (1 - back) + engaged * back) * back
+            out[name] = value
         return out
 
     def _events(self, ids, end_day, recovery_day):
         today_ts = pd.Timestamp(self.today, tz="UTC")
-        ids = np.array(ids, dtype=object)
 
-        def thin(name: str) -> pd.DataFrame:
-            """Candidate events of one kind kept at the client's rate on their day."""
+        def thin(name: str, *wanted: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+            """Candidate events of one kind kept at the client's rate on their day, with the
+            behaviour values ``wanted`` on each kept event."""
             cand = self.draws[name]
-            cand = cand[cand["day"].to_numpy() <= end_day[cand["client"].to_numpy()]]
-            b = self.behaviour(cand["client"].to_numpy(), cand["day"].to_numpy(), recovery_day)
-            cand = cand[cand["accept"].to_numpy() < b[name] / MAX_RATES[name]]
-            ts = today_ts + pd.to_timedelta(cand["day"].to_numpy(), unit="D") + pd.to_timedelta(
-                cand["second"].to_numpy(), unit="s"
+            keep = cand["day"] <= end_day[cand["client"]]
+            client, day = cand["client"][keep], cand["day"][keep].astype(float)
+            rate = self.behaviour(client, day, recovery_day, (name,))[name]
+            accepted = cand["accept"][keep] < rate / MAX_RATES[name]
+            rows = np.flatnonzero(keep)[accepted]
+            day = day[accepted]
+            ts = today_ts + pd.to_timedelta(day, unit="D") + pd.to_timedelta(
+                cand["second"][rows].astype(np.int64), unit="s"
             )
-            cand = cand.assign(ts=ts, client_id=ids[cand["client"].to_numpy()])
-            return cand[cand["ts"] <= self.now].reset_index(drop=True)
+            before_now = np.asarray(ts <= self.now)
+            rows, day, ts = rows[before_now], day[before_now], ts[before_now]
+            kept = {column: values[rows] for column, values in cand.items() if column != "day"}
+            kept["day"], kept["ts"] = day, ts
+            values = self.behaviour(kept["client"], day, recovery_day, wanted) if wanted else {}
+            return kept, values
 
-        logins = thin("logins_per_day")
-        inter = thin("interactions_per_day")
-        ib = self.behaviour(inter["client"].to_numpy(), inter["day"].to_numpy(), recovery_day)
-        replied = inter["u"].to_numpy() < ib["reply_probability"]
-        hours = np.round(ib["reply_hours"] * np.exp(0.6 * inter["z"].to_numpy()), 1)
+        logins, _ = thin("logins_per_day")
+        inter, ib = thin("interactions_per_day", "reply_probability", "reply_hours")
+        replied = inter["u"] < ib["reply_probability"]
+        hours = np.round(ib["reply_hours"] * np.exp(0.6 * inter["z"]), 1)
         answered_at = inter["ts"] + pd.to_timedelta(np.nan_to_num(hours), unit="h")
-        response = np.where(replied & (answered_at <= self.now).to_numpy(), hours, np.nan)
-        channels = pd.Series(np.array(CHANNELS)[inter["pick"].to_numpy() % len(CHANNELS)])
+        response = np.where(replied & np.asarray(answered_at <= self.now), hours, np.nan)
+        channels = pd.Series(np.array(CHANNELS)[inter["pick"] % len(CHANNELS)])
 
-        fb = thin("feedback_per_day")
-        fbb = self.behaviour(fb["client"].to_numpy(), fb["day"].to_numpy(), recovery_day)
-        rating = np.clip(np.round(fbb["rating"] + 0.8 * fb["z"].to_numpy()), 1, 5)
-        sentiment = np.round(np.clip(fbb["sentiment"] + 0.3 * fb["z2"].to_numpy(), -1, 1), 2)
+        fb, fbb = thin("feedback_per_day", "rating", "sentiment")
+        rating = np.clip(np.round(fbb["rating"] + 0.8 * fb["z"]), 1, 5)
+        sentiment = np.round(np.clip(fbb["sentiment"] + 0.3 * fb["z2"], -1, 1), 2)
+        pick = fb["pick"]
         comments = pd.Series(
-            [COMMENTS[int(r)][p % 3] if p % 2 == 0 else None for r, p in zip(rating, fb["pick"].to_numpy(), strict=True)],
-            dtype=object,
+            np.where(pick % 2 == 0, _COMMENT_TABLE[rating.astype(np.int64), pick % 3], None), dtype=object
         )
 
-        tk = thin("tickets_per_day")
-        tkb = self.behaviour(tk["client"].to_numpy(), tk["day"].to_numpy(), recovery_day)
-        resolve_hours = np.exp(3.0 + 0.9 * tk["z"].to_numpy())  # median about 20 hours
-        resolved_at = tk["ts"] + pd.to_timedelta(resolve_hours, unit="h")
+        tk, tkb = thin("tickets_per_day", "resolution_rating")
+        resolve_hours = np.exp(3.0 + 0.9 * tk["z"])  # median about 20 hours
+        resolved_at = pd.Series(tk["ts"] + pd.to_timedelta(resolve_hours, unit="h"))
         resolved = (resolved_at <= self.now).to_numpy()
         resolution = np.where(
-            resolved & (tk["u"].to_numpy() < 0.8),
-            np.clip(np.round(tkb["resolution_rating"] + 0.7 * tk["z2"].to_numpy()), 1, 5),
+            resolved & (tk["u"] < 0.8),
+            np.clip(np.round(tkb["resolution_rating"] + 0.7 * tk["z2"]), 1, 5),
             np.nan,
         )
 
-        tasks, titles = self._tasks(ids, end_day, recovery_day)
+        tasks, titles, task_client = self._tasks(ids, end_day, recovery_day)
         events = EventFrames(
-            logins=logins[["client_id", "ts"]].reset_index(drop=True),
-            interactions=pd.DataFrame({"client_id": inter["client_id"], "ts": inter["ts"], "response_hours": response}),
+            logins=pd.DataFrame({"client_id": ids[logins["client"]], "ts": logins["ts"]}),
+            interactions=pd.DataFrame(
+                {"client_id": ids[inter["client"]], "ts": inter["ts"], "response_hours": response}
+            ),
             tasks=tasks,
-            feedback=pd.DataFrame({"client_id": fb["client_id"], "ts": fb["ts"], "rating": rating, "sentiment": sentiment}),
+            feedback=pd.DataFrame(
+                {"client_id": ids[fb["client"]], "ts": fb["ts"], "rating": rating, "sentiment": sentiment}
+            ),
             tickets=pd.DataFrame(
                 {
-                    "client_id": tk["client_id"],
+                    "client_id": ids[tk["client"]],
                     "opened_at": tk["ts"],
                     "resolved_at": resolved_at.where(resolved),
                     "resolution_rating": resolution,
                 }
             ),
         )
-        return events, titles, channels, comments
+        positions = {
+            "logins": logins["client"], "interactions": inter["client"], "tasks": task_client,
+            "feedback": fb["client"], "tickets": tk["client"],
+        }
+        return events, titles, channels, comments, positions
 
-    def _tasks(self, ids, end_day, recovery_day) -> tuple[pd.DataFrame, pd.Series]:
+    def _tasks(self, ids, end_day, recovery_day) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
         today_ts = pd.Timestamp(self.today, tz="UTC")
         plan_days = np.array([p[0] for p in TASK_PLAN])
-        wedding_day = np.array([(w - self.today).days for w in self.wedding])
         created_day = (self.created - today_ts).days.to_numpy()
-        due = wedding_day[:, None] - plan_days[None, :]  # relative to today
+        due = self.wedding_offset[:, None] - plan_days[None, :]  # relative to today
         planned = due > created_day[:, None] + 3  # tasks set up after the client joined
         client, step = np.nonzero(planned)
         due_day = due[client, step]
-        b = self.behaviour(client, due_day.astype(float), recovery_day)
+        b = self.behaviour(client, due_day.astype(float), recovery_day, ("task_done_probability", "task_delay_days"))
         done = self.task_u[client, step] < b["task_done_probability"]
         delay = np.round(b["task_delay_days"] + 3 * self.task_z[client, step])
         done_day = np.maximum(due_day + delay, created_day[client] + 1)
@@ -404,15 +482,14 @@ class BookPlan:
             self.task_hour[client, step], unit="s"
         )
         finished = done & (done_day <= end_day[client]) & np.asarray(completed_at <= self.now)
+        kinds = np.array([p[1] for p in TASK_PLAN], dtype=object)
         tasks = pd.DataFrame(
             {
-                "client_id": np.asarray(ids, dtype=object)[client],
-                "kind": [TASK_PLAN[s][1] for s in step],
-                "due_date": pd.to_datetime(
-                    [self.today + dt.timedelta(days=int(d)) for d in due_day]
-                ),
+                "client_id": ids[client],
+                "kind": kinds[step],
+                "due_date": (np.datetime64(self.today, "D") + due_day).astype("datetime64[s]"),
                 "completed_at": pd.Series(completed_at).where(finished),
             }
         )
-        titles = pd.Series([TASK_PLAN[s][2] for s in step], dtype=object)
-        return tasks, titles
+        titles = pd.Series(np.array([p[2] for p in TASK_PLAN], dtype=object)[step], dtype=object)
+        return tasks, titles, client.astype(np.int32)

@@ -6,11 +6,15 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from dashboard.cli import main
 from data.demo_book import PERSONAS
-from data.demo_seed import build_demo, seed_demo
+from data.demo_seed import RUN_HOUR, _state_at, build_demo, seed_demo
 from data.models import Client, HealthScore, Intervention
+from data.progress import Progress
+from scoring.daily import daily_outcome
 from scoring.health import health_scores_for
 
 TODAY = dt.date(2026, 6, 30)
@@ -90,3 +94,91 @@ def test_seed_writes_everything_and_refuses_a_second_time(session):
     assert session.scalar(select(func.count()).select_from(Intervention)) == summary.interventions
     with pytest.raises(ValueError, match="already has 40 clients"):
         seed_demo(session, clients=40, days=20, seed=3, today=TODAY)
+
+
+def test_the_replay_decides_each_day_as_the_daily_job_would(demo):
+    """The replay hands each day's decision only what it reads (slices of ten days, the open and
+    lately closed interventions, clients by the rank of their id); on every day, that decides
+    exactly what the daily job's decision makes of the whole history, every intervention so far,
+    every alert so far and the clients as they are."""
+    clients = demo.book.clients.assign(
+        owner_id=[TEAM_IDS[i - 1] if i else None for i in demo.book.clients["owner_index"]],
+        status="active",
+    )
+    team = demo.book.team.assign(id=TEAM_IDS, active=True)
+    scores = demo.scores
+    interventions = demo.interventions
+    alerts = demo.alerts
+    first = scores["day"].min() + dt.timedelta(days=10)  # the whole ten-day window is stored
+    checked = 0
+    for day in sorted(d for d in scores["day"].unique() if d >= first):
+        run_at = pd.Timestamp(day, tz="UTC") + pd.Timedelta(hours=RUN_HOUR)
+        so_far = interventions[pd.to_datetime(interventions["created_at"], utc=True) < run_at]
+        outcome = daily_outcome(
+            scores[scores["day"] == day].drop(columns=["trend", "primary_factor"]),
+            scores[scores["day"] < day],
+            clients,
+            _state_at(so_far, run_at),
+            alerts[pd.to_datetime(alerts["created_at"], utc=True) < run_at],
+            team,
+            day,
+            run_at,
+        )
+        stored = scores[scores["day"] == day]
+        assert outcome.scores["trend"].astype(str).tolist() == stored["trend"].tolist()
+        assert outcome.scores["primary_factor"].tolist() == stored["primary_factor"].tolist()
+        raised = alerts[alerts["day"] == day]
+        expected = raised[["client_id", "kind", "message", "assignee"]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            outcome.alerts.astype(object), expected.astype(object), check_index_type=False
+        )
+        made = interventions[
+            (pd.to_datetime(interventions["created_at"], utc=True) == run_at) & (interventions["source"] == "auto")
+        ]
+        columns = ["client_id", "type", "priority", "assigned_to", "title", "description", "score_at_creation"]
+        pd.testing.assert_frame_equal(
+            outcome.interventions[columns].astype(object).reset_index(drop=True),
+            made[columns].astype(object).reset_index(drop=True),
+        )
+        checked += len(raised) + len(made)
+    assert checked > 50
+
+
+def test_seeding_reports_every_stage_to_the_end(session):
+    stages: list[list] = []
+
+    class Recorder(Progress):
+        def stage(self, name: str, total: int) -> None:
+            stages.append([name, total, 0])
+
+        def advance(self, steps: int = 1) -> None:
+            stages[-1][2] += steps
+
+    seed_demo(session, clients=40, days=20, seed=3, today=TODAY, progress=Recorder())
+    names = [name for name, _, _ in stages]
+    assert names[:3] == ["Generating the book", "Scoring every day", "Replaying the days"]
+    assert names[-2:] == ["Writing", "Summarising the days"]
+    for name, total, done in stages:
+        assert done == total, name
+
+
+def test_seed_demo_command_is_quiet_off_a_terminal(db_url):
+    runner = CliRunner()
+    env = {"DATABASE_URL": db_url}
+    assert runner.invoke(main, ["init-db"], env=env).exit_code == 0
+    result = runner.invoke(
+        main, ["seed-demo", "--clients", "30", "--days", "12", "--today", TODAY.isoformat()], env=env
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("Seeded 30 clients and ") and lines[0].endswith(" s.")
+    assert lines[1].startswith("Risk today: ") and lines[2].startswith("Interventions: ")
+
+
+def test_seed_demo_command_refuses_a_book_too_large_to_hold(db_url):
+    result = CliRunner().invoke(
+        main, ["seed-demo", "--clients", "1000000", "--days", "730"], env={"DATABASE_URL": db_url}
+    )
+    assert result.exit_code == 2
+    assert "client-days" in result.output
