@@ -18,6 +18,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8050
 PYTEST_ARGS ?=
+# Options of benchmarks/bench_pipeline.py, e.g. make bench BENCH_ARGS='--clients 10000 --skip-views'.
+BENCH_ARGS ?=
 # dash[testing]'s pytest plugin; Chrome's own flags are in tests/browser/conftest.py.
 BROWSER_ARGS := --headless --webdriver Chrome
 
@@ -70,8 +72,9 @@ lint: venv ## ruff: lint and formatting check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: venv ## print the scoring benchmark figures
+bench: venv ## print the scoring, then the pipeline benchmark figures (BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_pipeline.py $(BENCH_ARGS)
 
 clean: ## remove caches and build output (keeps .venv and instance/)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
