@@ -38,7 +38,7 @@ import pandas as pd
 
 from scoring import columns as col
 from scoring.enums import RiskLevel, Trend
-from scoring.events import EventFrames, day_date
+from scoring.events import EventFrames, day_date, day_number
 from scoring.history import health_history
 from scoring.model import COMPONENT_COLUMNS, COMPONENTS, TREND_LOOKBACK_MAX, TREND_LOOKBACK_MIN
 
@@ -276,6 +276,18 @@ class ScoreStore:
 
     def day_of(self, j: int) -> dt.date:
         return day_date(self.first_day + j)
+
+    def summary_rows(self, day: dt.date, columns: Sequence[str]) -> pd.DataFrame:
+        """The score rows of ``day`` as written: ``client_id``, ``risk_level`` and the
+        number ``columns``; no rows for a day outside the store."""
+        j = day_number(day) - self.first_day
+        rows = self.day_slice(j) if 0 <= j < self.n_days else slice(0, 0)
+        out: dict[str, object] = {
+            col.CLIENT_ID: self.ids[self.code[rows]],
+            col.RISK_LEVEL: self.risk_levels(rows).to_numpy(),
+        }
+        out.update({name: self.number(name, rows) for name in columns})
+        return pd.DataFrame(out)
 
 
 def _restore(held: np.ndarray, name: str) -> np.ndarray:

@@ -64,6 +64,7 @@ from .models import (
 from .progress import Progress
 from .repositories.bulk import insert_frame
 from .repositories.clients import WRITABLE_COLUMNS, upsert_clients
+from .repositories.comparisons import VECTOR_COLUMNS
 from .repositories.events import insert_events
 from .repositories.scores import STORED_SCORE_COLUMNS
 from .repositories.summaries import refresh_score_summaries
@@ -522,7 +523,13 @@ def seed_demo(
         progress.advance(len(demo.alerts))
         _add_runs(session, demo.runs)
         progress.stage("Summarising the days", 1)
-        refresh_score_summaries(session, start=today - dt.timedelta(days=days - 1), end=today)
+        # The summaries are worked out from the scores just written, held in memory.
+        refresh_score_summaries(
+            session,
+            start=today - dt.timedelta(days=days - 1),
+            end=today,
+            day_rows=lambda day: demo.store.summary_rows(day, VECTOR_COLUMNS),
+        )
         progress.advance()
     return SeedSummary(
         clients=len(people),

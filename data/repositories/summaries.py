@@ -31,7 +31,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -105,6 +105,7 @@ def refresh_score_summaries(
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    day_rows: Callable[[dt.date], pd.DataFrame] | None = None,
 ) -> int:
     """Recompute every score summary of ``days`` (or of every day from ``start`` to ``end``).
 
@@ -115,6 +116,11 @@ def refresh_score_summaries(
     the latest scored day again (``data.repositories.comparisons``). Days
     without scores end up without rows. Returns the number of day summary rows
     written. Call it after writing the days' scores and interventions.
+
+    ``day_rows(day)`` gives a day's score rows (``client_id``, ``risk_level``
+    and ``comparisons.VECTOR_COLUMNS``) when the caller holds exactly what it
+    wrote (the demo seed keeps every score in memory); by default they are read
+    from ``health_scores``.
     """
     days = list(days) if days is not None else None
     chosen = _chosen_days(days, start, end)
@@ -129,7 +135,7 @@ def refresh_score_summaries(
     size = int(positions["position"].max()) + 1 if len(positions) else 0
     written = 0
     for day in chosen:
-        rows = _day_rows(session, day)
+        rows = _day_rows(session, day) if day_rows is None else day_rows(day)
         if rows.empty:
             continue
         located = positions.reindex(rows[CLIENT_ID])

@@ -12,8 +12,17 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from data.demo_book import PERSONAS
 from data.demo_seed import RUN_HOUR, _state_at, build_demo, seed_demo
-from data.models import Client, HealthScore, Intervention
+from data.models import (
+    Client,
+    HealthScore,
+    Intervention,
+    ScoreDaySummary,
+    ScoreDayVector,
+    ScoreFactorSummary,
+    ScorePeriodSummary,
+)
 from data.progress import Progress
+from data.repositories.summaries import refresh_score_summaries
 from scoring.daily import daily_outcome
 from scoring.health import health_scores_for
 
@@ -94,6 +103,28 @@ def test_seed_writes_everything_and_refuses_a_second_time(session):
     assert session.scalar(select(func.count()).select_from(Intervention)) == summary.interventions
     with pytest.raises(ValueError, match="already has 40 clients"):
         seed_demo(session, clients=40, days=20, seed=3, today=TODAY)
+
+
+def _summary_tables(session) -> dict[str, list[tuple]]:
+    tables = (ScoreDaySummary, ScoreDayVector, ScorePeriodSummary, ScoreFactorSummary)
+    return {
+        model.__tablename__: sorted(
+            (tuple(str(v) for v in row) for row in session.execute(select(model.__table__)).all()),
+        )
+        for model in tables
+    }
+
+
+def test_seeded_summaries_equal_those_worked_out_from_the_stored_scores(session):
+    """The seed summarises its days from the scores it holds; reading them back gives the same."""
+    seed_demo(session, clients=40, days=20, seed=3, today=TODAY)
+    session.commit()
+    seeded = _summary_tables(session)
+    assert len(seeded["score_day_summaries"]) >= 20  # a row per day and risk level at least
+    assert len(seeded["score_day_vectors"]) == 20
+    refresh_score_summaries(session, start=TODAY - dt.timedelta(days=19), end=TODAY)
+    session.commit()
+    assert _summary_tables(session) == seeded
 
 
 def test_the_replay_decides_each_day_as_the_daily_job_would(demo):
