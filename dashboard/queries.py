@@ -38,7 +38,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,7 +50,6 @@ from sqlalchemy.orm import Session
 
 from data.db import session_scope
 from data.models import InterventionNote, RunStatus, User
-from data.repositories import alerts as alerts_repo
 from data.repositories import analytics as analytics_repo
 from data.repositories import clients as clients_repo
 from data.repositories import interventions as interventions_repo
@@ -96,7 +95,6 @@ DEFAULT_TIMEZONE = "Europe/London"
 COMPARISON_DAYS = TREND_LOOKBACK_MIN
 PROXIMITY_DAYS = 30
 RECENT_LIMIT = 8
-ALERTS_LIMIT = 10
 HISTORY_DAYS = 180
 PAGE_SIZE = 10
 
@@ -187,23 +185,13 @@ def as_date(value: object) -> dt.date | None:
 
 
 @dataclass(frozen=True)
-class AlertItem:
-    client_id: str
-    client_name: str
-    message: str
-    when: str
-
-
-@dataclass(frozen=True)
 class ShellStatus:
-    """The navbar's facts: the last scoring run, unread alerts and the data version."""
+    """The navbar's facts: the last scoring run and the data version (the bell has its own)."""
 
     run_text: str
     run_detail: str
     run_failed: bool
     data_version: int | None
-    unread_alerts: int
-    alerts: list[AlertItem] = field(default_factory=list)
 
 
 def shell_status(session: Session, *, zone: ZoneInfo, now: pd.Timestamp) -> ShellStatus:
@@ -225,24 +213,11 @@ def shell_status(session: Session, *, zone: ZoneInfo, now: pd.Timestamp) -> Shel
     )
     if failed:
         run_detail = f"The latest scoring run, started {local_time_text(latest.started_at, zone, now=now)}, failed."
-    unread = alerts_repo.unread_alert_count(session)
-    frame = alerts_repo.alerts_frame(session, unread_only=True, limit=ALERTS_LIMIT)
-    items = [
-        AlertItem(
-            client_id=str(row.client_id),
-            client_name=str(row.client_name),
-            message=str(row.message),
-            when=local_time_text(row.created_at, zone, now=now),
-        )
-        for row in frame.itertuples(index=False)
-    ]
     return ShellStatus(
         run_text=run_text,
         run_detail=run_detail,
         run_failed=failed,
         data_version=success.id if success is not None else None,
-        unread_alerts=unread,
-        alerts=items,
     )
 
 

@@ -8,30 +8,12 @@ ratios are NaN when there is nothing to average or divide by.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
 from . import columns as col
 from . import model as m
-from .events import NO_DAY, EventArrays, EventFrames, day_number
-
-
-def features_for(
-    clients: pd.DataFrame, events: EventFrames | EventArrays, as_of: dt.date | str
-) -> pd.DataFrame:
-    """Every component's raw input for each client of ``clients`` as of day ``as_of``.
-
-    Returns a frame indexed by client_id with the columns ``columns.FEATURE_COLUMNS``.
-    """
-    index = pd.Index(clients[col.CLIENT_ID])
-    arrays = (
-        events if isinstance(events, EventArrays) else EventArrays.from_frames(index, events)
-    )
-    features = features_on_day(arrays, day_number(as_of))
-    features.index = index
-    return features
+from .events import NO_DAY, EventArrays
 
 
 def features_on_day(a: EventArrays, d: int) -> pd.DataFrame:

@@ -1,0 +1,74 @@
+"""The application factory: ``create_app(config)`` builds a fresh Flask server and Dash app.
+
+Tests call it once per test with their own configuration; ``csd serve`` and
+gunicorn (``gunicorn 'app:create_server()'``, through ``app.py``) call it once
+per process. Importing this module builds nothing.
+
+Styles come from ``assets/``, served locally (no CDN is reachable): Bootstrap
+and bootstrap-icons in ``assets/1-vendor/``, the application's stylesheet in
+``assets/2-app/``; Dash links them in that order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dash
+from flask import Flask
+
+from dashboard import shell
+from dashboard.api import register_api
+from dashboard.auth import init_auth
+from dashboard.callbacks import register_callbacks
+from dashboard.scheduler import start_if_enabled
+
+TITLE = "Customer Success Dashboard"
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+
+
+def _settings_from_environment() -> dict[str, Any]:
+    """The Flask settings that come from the environment (DESIGN section 2)."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "").strip() or None,
+    }
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
+    """Build the Dash app and its Flask server.
+
+    ``config`` entries override the settings read from the environment and end
+    up in ``app.server.config``. Every page needs a signed-in team member and
+    the API a bearer token (``dashboard.auth``, ``dashboard.api``).
+    ``SECRET_KEY`` is required when ``DATABASE_URL`` is set; without either
+    (local development) a key kept in ``instance/secret_key`` is used.
+    """
+    server = Flask(__name__)
+    server.config.update(_settings_from_environment())
+    server.config.update(config or {})
+    init_auth(server, config)
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        title=TITLE,
+        update_title=None,
+        assets_folder=str(ASSETS_DIR),
+        external_stylesheets=[],
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = shell.layout
+    register_callbacks(app)
+    register_api(server)
+    start_if_enabled(server)  # CSD_SCHEDULER=on: the daily job and report schedules
+    return app
+
+
+def create_server(config: Mapping[str, Any] | None = None) -> Flask:
+    """The WSGI application of ``create_app(config)``: what gunicorn serves."""
+    return create_app(config).server
