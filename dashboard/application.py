@@ -11,7 +11,6 @@ and bootstrap-icons in ``assets/1-vendor/``, the application's stylesheet in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,17 +23,10 @@ from dashboard.api import register_api
 from dashboard.auth import init_auth
 from dashboard.callbacks import register_callbacks
 from dashboard.scheduler import start_if_enabled
+from dashboard.settings import init_settings
 
 TITLE = "Customer Success Dashboard"
 ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
-
-
-def _settings_from_environment() -> dict[str, Any]:
-    """The Flask settings that come from the environment (DESIGN section 2)."""
-    return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "").strip() or None,
-    }
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
@@ -47,7 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
     (local development) a key kept in ``instance/secret_key`` is used.
     """
     server = Flask(__name__)
-    server.config.update(_settings_from_environment())
+    settings = init_settings(server, config)
+    server.config.update({"SECRET_KEY": settings.secret_key, "DATABASE_URL": settings.database_url})
     server.config.update(config or {})
     init_auth(server, config)
 

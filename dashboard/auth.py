@@ -72,6 +72,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
 from dashboard.api.errors import API_PREFIX, error_response
+from dashboard.settings import Settings
 from dashboard.tokens import TokenError, user_id_from_token
 from data.db import DEFAULT_SQLITE_PATH, database_url, normalise_url, session_scope
 from data.models import User
@@ -190,9 +191,10 @@ def development_secret_key(path: Path = SECRET_KEY_FILE) -> str:
 
 def secret_key_from_environment() -> str:
     """The key ``create_app`` would use with the environment's settings (for ``csd token``)."""
-    configured_url = os.environ.get("DATABASE_URL", "").strip()
+    configured = Settings.from_environ()
     return resolve_secret_key(
-        {"SECRET_KEY": os.environ.get("SECRET_KEY", "")}, database_configured=bool(configured_url)
+        {"SECRET_KEY": configured.secret_key or ""},
+        database_configured=bool(configured.database_url),
     )
 
 
@@ -221,13 +223,7 @@ def init_auth(server: Flask, config: Mapping[str, Any] | None = None) -> None:
     if "PERMANENT_SESSION_LIFETIME" not in given:
         server.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=DEFAULT_SESSION_HOURS)
     if "SESSION_COOKIE_SECURE" not in given:
-        secure = os.environ.get("SESSION_COOKIE_SECURE", "").strip().lower() in (
-            "1",
-            "true",
-            "on",
-            "yes",
-        )
-        server.config["SESSION_COOKIE_SECURE"] = secure
+        server.config["SESSION_COOKIE_SECURE"] = Settings.from_environ().session_cookie_secure
 
     manager = LoginManager()
     manager.anonymous_user = TestingStandIn if server.config.get("LOGIN_DISABLED") else Guest

@@ -1,10 +1,8 @@
 """Mail for alerts, scheduled reports and the test notification: SMTP when configured, else the outbox.
 
-Settings come from the environment (DESIGN 2): ``SMTP_HOST`` (mail is sent
-only when it is set), ``SMTP_PORT`` (default 587 with a user name, else 25),
-``SMTP_USER`` and ``SMTP_PASSWORD`` (log in when a user is given),
-``SMTP_FROM`` (default: the user name, else ``customer-success@`` the host's
-name). Port 587 upgrades the connection with STARTTLS, port 465 speaks TLS
+Settings come from the environment (``dashboard.settings.SmtpSettings``):
+``SMTP_HOST`` (mail is sent only when it is set), ``SMTP_PORT``, ``SMTP_USER``
+and ``SMTP_PASSWORD`` (log in when a user is given), ``SMTP_FROM``. Port 587 upgrades the connection with STARTTLS, port 465 speaks TLS
 from the start.
 
 ``send_mail`` never raises: without SMTP the mail is kept in the outbox table,
@@ -17,9 +15,7 @@ schedule's last error, for example).
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
-import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,40 +26,11 @@ from typing import Literal
 from data.db import session_scope
 from data.repositories.outbox import add_to_outbox
 
+from .settings import STARTTLS_PORT, TLS_PORT, SmtpSettings
+
 log = logging.getLogger(__name__)
 
-STARTTLS_PORT = 587
-TLS_PORT = 465
-PLAIN_PORT = 25
 SMTP_TIMEOUT_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where and how to send mail."""
-
-    host: str
-    port: int
-    user: str | None
-    password: str | None
-    sender: str
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings | None:
-        """The settings of ``SMTP_*`` in ``environ`` (default: the process environment); None without a host."""
-        env = os.environ if environ is None else environ
-        host = env.get("SMTP_HOST", "").strip()
-        if not host:
-            return None
-        user = env.get("SMTP_USER", "").strip() or None
-        port_text = env.get("SMTP_PORT", "").strip()
-        try:
-            port = int(port_text) if port_text else (STARTTLS_PORT if user else PLAIN_PORT)
-        except ValueError:
-            log.warning("SMTP_PORT=%r is not a number; using %s", port_text, PLAIN_PORT)
-            port = PLAIN_PORT
-        sender = env.get("SMTP_FROM", "").strip() or user or f"customer-success@{socket.getfqdn()}"
-        return cls(host, port, user, env.get("SMTP_PASSWORD") or None, sender)
 
 
 @dataclass(frozen=True)

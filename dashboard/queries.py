@@ -35,12 +35,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -48,6 +47,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard import settings
 from data.db import session_scope
 from data.models import InterventionNote, RunStatus, User
 from data.repositories import analytics as analytics_repo
@@ -91,7 +91,6 @@ from .view_state import ViewState
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEZONE = "Europe/London"
 COMPARISON_DAYS = TREND_LOOKBACK_MIN
 PROXIMITY_DAYS = 30
 RECENT_LIMIT = 8
@@ -120,16 +119,8 @@ def read_session() -> Iterator[Session]:
 
 
 def display_zone() -> ZoneInfo:
-    """The zone times are shown in: ``CSD_TIMEZONE`` (app config, then environment), default Europe/London."""
-    name = None
-    if has_app_context():
-        name = current_app.config.get("CSD_TIMEZONE")
-    name = name or os.environ.get("CSD_TIMEZONE") or DEFAULT_TIMEZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("CSD_TIMEZONE=%r is not a known time zone; using %s", name, DEFAULT_TIMEZONE)
-        return ZoneInfo(DEFAULT_TIMEZONE)
+    """The zone times are shown in: ``CSD_TIMEZONE`` (``dashboard.settings``), default Europe/London."""
+    return settings.current().timezone
 
 
 def utc_now() -> pd.Timestamp:

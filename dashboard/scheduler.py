@@ -29,7 +29,6 @@ import atexit
 import datetime as dt
 import logging
 import os
-import re
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -44,8 +43,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
-from dashboard.mail import Attachment, MailResult, SmtpSettings, send_mail
+from dashboard.mail import Attachment, MailResult, send_mail
 from dashboard.reports.data import ReportData, date_text
+from dashboard.settings import Settings, SmtpSettings, time_of_day
+from dashboard.settings import current as current_settings
 from data.db import database_url, session_factory
 from data.models import utcnow
 from data.models_reports import ReportFormat, ReportStatus
@@ -75,9 +76,7 @@ REPORTS_JOB = "report-schedules"
 SCORING_LEASE = dt.timedelta(hours=1)
 REPORTS_LEASE = dt.timedelta(minutes=10)
 REPORT_CHECK_MINUTES = 5
-DEFAULT_SCORE_AT = "02:00"
 MISFIRE_GRACE_SECONDS = 3600
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 # -- the daily job -----------------------------------------------------------------------
@@ -267,10 +266,9 @@ def deliver_report(
     from dashboard.reports import render_report
 
     now = now or utcnow()
-    env = os.environ if environ is None else environ
-    settings = settings if settings is not None else SmtpSettings.from_env(env)
-    if reports_dir is None and env.get("CSD_REPORTS_DIR", "").strip():
-        reports_dir = Path(env["CSD_REPORTS_DIR"].strip())
+    configured = Settings.from_environ(environ)
+    settings = settings if settings is not None else configured.smtp
+    reports_dir = reports_dir if reports_dir is not None else configured.reports_dir
     try:
         with sessions() as session:
             report = render_report(
@@ -369,15 +367,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def score_at(value: str | None = None) -> tuple[int, int]:
-    """Hour and minute of ``CSD_SCORE_AT`` (``HH:MM``); 02:00 when unset or not a time."""
-    text = (
-        value if value is not None else os.environ.get("CSD_SCORE_AT", "")
-    ).strip() or DEFAULT_SCORE_AT
-    match = _TIME.match(text)
-    if match is None:
-        log.warning("CSD_SCORE_AT=%r is not a time HH:MM; using %s", text, DEFAULT_SCORE_AT)
-        match = _TIME.match(DEFAULT_SCORE_AT)
-    return int(match.group(1)), int(match.group(2))
+    """Hour and minute of ``value`` (``HH:MM``), by default of ``CSD_SCORE_AT``; 02:00 when unset or not a time."""
+    return time_of_day(value) if value is not None else current_settings().score_at
 
 
 def build_scheduler(url: str, *, zone: ZoneInfo, at: tuple[int, int]) -> BackgroundScheduler:
@@ -433,10 +424,8 @@ _start_lock = threading.Lock()
 
 def scheduler_enabled(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> bool:
     """True when ``CSD_SCHEDULER`` (app config, then environment) is ``on`` and this is not a test run."""
-    env = os.environ if environ is None else environ
-    value = str(config.get("CSD_SCHEDULER") or env.get("CSD_SCHEDULER", "off")).strip().lower()
-    testing = bool(config.get("TESTING")) or "PYTEST_CURRENT_TEST" in env
-    return value == "on" and not testing
+    configured = Settings.from_environ(environ, overrides=config)
+    return configured.scheduler and not configured.test_run
 
 
 def start_if_enabled(server) -> BackgroundScheduler | None:

@@ -15,7 +15,6 @@ every bad field at once) and nothing is written.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -24,7 +23,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
-from dashboard import queries
+from dashboard import queries, settings
 from dashboard.admin import View, access, page_header
 from dashboard.admin.jobs import REPORT_RUN_LEASE, start_report_run
 from dashboard.admin.models import (
@@ -46,7 +45,6 @@ from dashboard.ids import (
     schedule_action_id,
     schedule_error_id,
 )
-from dashboard.mail import SmtpSettings
 from dashboard.scheduler import scheduler_enabled
 from dashboard.tabs import empty_state, error_state, guarded, icon
 from data.db import session_scope
@@ -84,11 +82,11 @@ _STATUS_COLOURS = {
 
 def delivery_text() -> str:
     """Where reports go from this app: SMTP, or the outbox (and ``CSD_REPORTS_DIR``)."""
-    smtp = SmtpSettings.from_env()
+    configured = settings.current()
+    smtp, folder = configured.smtp, configured.reports_dir
     if smtp is not None:
         route = f"Reports are mailed through {smtp.host}:{smtp.port}."
     else:
-        folder = os.environ.get("CSD_REPORTS_DIR", "").strip()
         route = "SMTP is not configured, so reports are kept in the outbox" + (
             f" and saved in {folder}." if folder else "."
         )

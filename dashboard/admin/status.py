@@ -20,7 +20,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
-from dashboard import queries
+from dashboard import queries, settings
 from dashboard.admin import View, access, page_header
 from dashboard.admin.jobs import start_recalculation
 from dashboard.admin.models import (
@@ -32,8 +32,7 @@ from dashboard.admin.models import (
     status_model,
 )
 from dashboard.ids import ShellIds, StatusIds
-from dashboard.mail import SmtpSettings
-from dashboard.scheduler import scheduler_enabled, score_at
+from dashboard.scheduler import scheduler_enabled
 from dashboard.tabs import empty_state, error_state, guarded, icon
 
 POLL_MS = 1500
@@ -280,14 +279,15 @@ def _feedback(ok: bool, text: str) -> dbc.Alert:
 
 
 def _model(now: pd.Timestamp) -> StatusModel:
-    smtp = SmtpSettings.from_env()
+    configured = settings.current()
+    smtp = configured.smtp
     with queries.read_session() as session:
         return status_model(
             session,
             zone=queries.display_zone(),
             now=now,
             scheduler_on=scheduler_enabled(current_app.config),
-            score_at=score_at(),
+            score_at=configured.score_at,
             smtp_host=f"{smtp.host}:{smtp.port}" if smtp else None,
         )
 

@@ -9,13 +9,12 @@ environment), by default 70.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import figures, queries
+from dashboard import figures, queries, settings
 from dashboard.ids import OverviewIds, open_client_id, stat_card_id
 from dashboard.tabs import (
     empty_state,
@@ -28,7 +27,6 @@ from dashboard.tabs import (
 )
 from dashboard.view_state import ViewState, state_of
 
-DEFAULT_SCORE_TARGET = 70
 CHART_HEIGHT = 360
 CHART_HEIGHT_PRESENTATION = 470
 
@@ -48,15 +46,7 @@ _TONE_CLASSES = {
 
 def score_target() -> int:
     """The target score drawn on the distribution: ``CSD_SCORE_TARGET``, default 70."""
-    from flask import current_app, has_app_context
-
-    configured = current_app.config.get("CSD_SCORE_TARGET") if has_app_context() else None
-    value = configured or os.environ.get("CSD_SCORE_TARGET")
-    try:
-        target = int(value) if value is not None else DEFAULT_SCORE_TARGET
-    except (TypeError, ValueError):
-        return DEFAULT_SCORE_TARGET
-    return target if 0 <= target <= 100 else DEFAULT_SCORE_TARGET
+    return settings.current().score_target
 
 
 def stat_card(card: queries.StatCard) -> dbc.Col:
