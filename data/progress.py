@@ -2,7 +2,7 @@
 
 The import, the scoring run and the demo seeding take a :class:`Progress` and
 call it as they go; this one reports nothing. The command line hands them one
-that draws progress bars on a terminal (``dashboard.progress.bars``), so the
+that draws progress bars on a terminal (``dashboard.cli.progress.bars``), so the
 data layer never depends on how progress is shown.
 """
 

@@ -22,7 +22,7 @@ from dashboard.auth import (
     resolve_secret_key,
     safe_next,
 )
-from dashboard.cli_token import token_command
+from dashboard.cli.token import token_command
 from dashboard.tokens import user_id_from_token
 from scoring.enums import Role
 from tests.conftest import TEST_PASSWORD

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from dashboard.progress import bars
+from dashboard.cli.progress import bars
 
 
 def _report(console: Console) -> None:

@@ -176,3 +176,14 @@ def test_help_lists_every_command():
         line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()
     }
     assert {"init-db", "create-user", "import", "seed-demo", "score", "token", "serve"} <= listed
+
+
+def test_every_registered_command_loads_under_its_name():
+    """The one table of commands (dashboard.cli.COMMANDS) names modules and commands that exist."""
+    from dashboard.cli import COMMANDS
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    for name in COMMANDS:
+        assert f"  {name} " in result.output
+        assert main.get_command(None, name).name == name

@@ -15,7 +15,7 @@ from data.models import Client
 from data.repositories.users import generate_password, set_password, user_by_email
 from data.scoring_job import ScoringFailed, run_scoring
 
-from .cli import require_current_schema
+from .group import require_current_schema
 from .progress import bars
 
 DEMO_ADMIN_EMAIL = TEAM[0][0]

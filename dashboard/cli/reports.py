@@ -22,7 +22,7 @@ from data.db import database_url, session_factory, session_scope
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment
 
-from .cli import require_current_schema
+from .group import require_current_schema
 
 
 @click.command("report")

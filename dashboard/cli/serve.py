@@ -16,6 +16,6 @@ import click
 @click.option("--debug", is_flag=True, help="Dash dev tools and reload on code changes.")
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Serve the dashboard with the development server on http://HOST:PORT."""
-    from .application import create_app
+    from dashboard.application import create_app
 
     create_app().run(host=host, port=port, debug=debug)
