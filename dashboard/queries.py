@@ -48,6 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import settings
+from dashboard.formatting import date_text, days_ago_text, local_time_text, number_text
 from data.db import session_scope
 from data.models import InterventionNote, RunStatus, User
 from data.repositories import analytics as analytics_repo
@@ -125,44 +126,6 @@ def display_zone() -> ZoneInfo:
 
 def utc_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
-
-
-def number_text(value: float | int | None, digits: int = 0) -> str:
-    """``1,234`` / ``67.4``; an en dash when there is no value."""
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:,.{digits}f}"
-
-
-def date_text(value: dt.date | pd.Timestamp | None, *, year: bool = True) -> str:
-    """``3 Dec 2026`` (or ``3 Dec``); empty when missing."""
-    if value is None or pd.isna(value):
-        return ""
-    day = pd.Timestamp(value)
-    return f"{day.day} {day:%b}" + (f" {day:%Y}" if year else "")
-
-
-def local_time_text(
-    value: dt.datetime | pd.Timestamp | None, zone: ZoneInfo, *, now: pd.Timestamp
-) -> str:
-    """A UTC time in ``zone`` as ``26 Nov 07:02``, with the year when it is not this year's."""
-    if value is None or pd.isna(value):
-        return ""
-    local = pd.Timestamp(value).tz_convert(zone)
-    text = f"{local.day} {local:%b}"
-    if local.year != now.tz_convert(zone).year:
-        text += f" {local:%Y}"
-    return f"{text} {local:%H:%M}"
-
-
-def days_ago_text(days: float | None) -> str:
-    """``today`` / ``yesterday`` / ``12 days ago`` / ``never``."""
-    if days is None or pd.isna(days):
-        return "never"
-    days = int(days)
-    if days <= 0:
-        return "today"
-    return "yesterday" if days == 1 else f"{days:,} days ago"
 
 
 def as_date(value: object) -> dt.date | None:

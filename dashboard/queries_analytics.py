@@ -33,8 +33,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboard.formatting import DASH, date_text, hours_text, range_text
 from dashboard.metrics import MEMBER, PeriodMetrics, metrics_for
-from dashboard.reports.data import date_text, kpi_frame, range_text
+from dashboard.reports.data import kpi_frame
 from dashboard.view_state import ViewState
 from scoring.columns import DAY
 from scoring.enums import Period, RiskLevel, Segment
@@ -195,7 +196,7 @@ def basis_texts(current: PeriodMetrics) -> dict[str, str]:
     scored = current.overview.get("scored_clients") or 0
     return {
         "average_health_score": (
-            f"{scored:,} scored {date_text(current.score_date, year=False)}"
+            f"{scored:,} scored {date_text(current.score_date, year=False, missing=DASH)}"
             if current.score_date else "nobody scored in the period"
         ),
         "health_improvement_rate": (
@@ -331,7 +332,7 @@ class TeamRow:
 
 def team_rows(by_member: pd.DataFrame) -> list[TeamRow]:
     """The team table: most open work first (pure)."""
-    from dashboard.figures._base import duration_text, percent
+    from dashboard.figures._base import percent
 
     if by_member.empty:
         return []
@@ -348,7 +349,7 @@ def team_rows(by_member: pd.DataFrame) -> list[TeamRow]:
                 overdue=int(row.get(OVERDUE) or 0),
                 completed=int(row.get(COMPLETED) or 0),
                 success=percent(rate) if rate is not None and not pd.isna(rate) else "–",
-                resolution=duration_text(hours)
+                resolution=hours_text(hours)
                 if hours is not None and not pd.isna(hours)
                 else "–",
             )

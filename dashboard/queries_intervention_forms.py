@@ -37,7 +37,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard import intervention_actions as actions
-from dashboard.queries import local_time_text
+from dashboard.formatting import local_time_text
 from dashboard.queries_interventions import SOURCE_LABELS, due_state
 from data.repositories import scores as scores_repo
 from scoring.columns import PRIMARY_FACTOR, RISK_LEVEL, SCORE_INT

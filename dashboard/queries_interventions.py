@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from dashboard.queries import local_time_text
+from dashboard.formatting import local_time_text
 from dashboard.view_state import MAX_PAGE, ViewState
 from data.repositories import clients as clients_repo
 from data.repositories import interventions as interventions_repo

@@ -43,8 +43,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
+from dashboard.formatting import date_text, first_line, range_text
 from dashboard.mail import Attachment, MailResult, send_mail
-from dashboard.reports.data import ReportData, date_text
+from dashboard.reports.data import ReportData
 from dashboard.settings import Settings, SmtpSettings, time_of_day
 from dashboard.settings import current as current_settings
 from data.db import database_url, session_factory
@@ -277,7 +278,7 @@ def deliver_report(
             session.rollback()
     except Exception as exc:  # noqa: BLE001 - recorded on the schedule, never raised to a page
         log.exception("report schedule %s (%s) could not be built", due.schedule_id, due.name)
-        error = f"the report could not be built: {type(exc).__name__}: {_first_line(exc)}"
+        error = f"the report could not be built: {type(exc).__name__}: {first_line(exc)}"
         return _record(sessions, due, ReportStatus.FAILED, error, error, now)
 
     saved = None
@@ -334,7 +335,7 @@ def _save_copy(folder: Path, due: DueReport, filename: str, content: bytes) -> s
 
 def report_mail(due: DueReport, data: ReportData) -> tuple[str, str]:
     """Subject and body of a scheduled report's mail: the headline figures, and the file attached."""
-    from dashboard.reports.data import HEADLINE_KPIS, range_text
+    from dashboard.reports.data import HEADLINE_KPIS
 
     period = (
         f"{data.period.label}, {data.segment.label.lower()} ({range_text(data.start, data.end)})"
@@ -356,11 +357,6 @@ def report_mail(due: DueReport, data: ReportData) -> tuple[str, str]:
         f'Sent by the report schedule "{due.name}"; an admin or manager can change it in the dashboard.',
     ]
     return subject, "\n".join(lines) + "\n"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # -- the scheduler ---------------------------------------------------------------------------

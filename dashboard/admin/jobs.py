@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from dashboard.admin.models import SCORING_LEASE, going_run
-from dashboard.queries import local_time_text
+from dashboard.formatting import local_time_text
 from data.db import session_factory
 from data.repositories.locks import acquire_job_lock, default_holder, release_job_lock
 from data.repositories.schedules import schedule_by_id

@@ -30,7 +30,13 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from dashboard.queries import date_text, local_time_text
+from dashboard.formatting import (
+    MAX_ERROR_SHOWN,
+    date_text,
+    first_line,
+    local_time_text,
+    seconds_text,
+)
 from dashboard.reports.csv import frame_csv
 from dashboard.scheduler import SCORING_LEASE  # a run still "running" after this is not going
 from dashboard.view_state import ViewState
@@ -49,7 +55,6 @@ from scoring.model import COMPONENT_BY_NAME
 RUNS_SHOWN = 15
 BELL_LIMIT = 10
 OUTBOX_SHOWN = 50
-MAX_ERROR_SHOWN = 240
 PROGRESS_CAP = 95
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -95,26 +100,6 @@ def _text(value: object) -> str:
     return "" if _missing(value) else str(value)
 
 
-def duration_text(seconds: float | None) -> str:
-    """``0.4 s``, ``14 s``, ``2 min 5 s``; an en dash when unknown."""
-    if _missing(seconds):
-        return "–"
-    seconds = float(seconds)
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-
-
-def first_line(text: object, limit: int = MAX_ERROR_SHOWN) -> str:
-    """The first line of an error, shortened to ``limit`` characters: never a trace."""
-    lines = _text(text).strip().splitlines()
-    line = lines[0].strip() if lines else ""
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
-
-
 # -- System status ------------------------------------------------------------------------
 
 
@@ -157,9 +142,9 @@ def run_rows(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> list[
         started = pd.Timestamp(run.started_at)
         state = run_state(str(run.status), started, now)
         if state == RunStatus.RUNNING.value:
-            duration = f"{duration_text((now - started).total_seconds())} so far"
+            duration = f"{seconds_text((now - started).total_seconds())} so far"
         else:
-            duration = duration_text(run.duration_seconds)
+            duration = seconds_text(run.duration_seconds)
         rows.append(
             RunRow(
                 id=int(run.id),
@@ -171,7 +156,7 @@ def run_rows(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> list[
                 clients_scored=_int(run.clients_scored),
                 interventions_created=_int(run.interventions_created),
                 alerts_created=_int(run.alerts_created),
-                error=first_line(run.error),
+                error=first_line(run.error, MAX_ERROR_SHOWN),
                 started_at=started,
             )
         )
@@ -191,11 +176,11 @@ def next_daily_run(now: pd.Timestamp, at: tuple[int, int], zone: ZoneInfo) -> pd
 
 def progress(elapsed: float, expected: float | None) -> tuple[int | None, str]:
     """(percent or None, label) of a run going for ``elapsed`` s that last took ``expected`` s."""
-    label = f"Scoring the clients: {duration_text(elapsed)} so far"
+    label = f"Scoring the clients: {seconds_text(elapsed)} so far"
     if _missing(expected) or not expected or expected <= 0:
         return None, label
     percent = min(PROGRESS_CAP, int(100 * elapsed / float(expected)))
-    return percent, f"{label} (the last run took {duration_text(expected)})"
+    return percent, f"{label} (the last run took {seconds_text(expected)})"
 
 
 def finished_run_text(row: RunRow) -> tuple[bool, str]:
@@ -374,7 +359,7 @@ def schedule_rows(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> 
                 last_status_label=REPORT_STATUS_LABELS.get(status, status.capitalize())
                 if status
                 else "Never run",
-                last_error=first_line(item.last_error),
+                last_error=first_line(item.last_error, MAX_ERROR_SHOWN),
                 created_by=_text(item.created_by_name),
                 last_run_at=None if _missing(item.last_run_at) else pd.Timestamp(item.last_run_at),
             )

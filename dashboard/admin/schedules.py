@@ -23,7 +23,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
-from dashboard import queries, settings
+from dashboard import formatting, queries, settings
 from dashboard.admin import View, access, page_header
 from dashboard.admin.jobs import REPORT_RUN_LEASE, start_report_run
 from dashboard.admin.models import (
@@ -561,7 +561,7 @@ def register(app: Dash) -> None:
             )
             return no_update, no_update, no_update, summary, messages, *invalid
         when = (
-            queries.local_time_text(next_run, queries.display_zone(), now=queries.utc_now())
+            formatting.local_time_text(next_run, queries.display_zone(), now=queries.utc_now())
             if next_run
             else None
         )

@@ -10,6 +10,7 @@ import importlib
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard.formatting import first_line
 from data.db import display_url, schema_is_current
 
 
@@ -50,12 +51,6 @@ class CsdGroup(click.Group):
                 raise
             kind = "database error" if isinstance(exc, SQLAlchemyError) else type(exc).__name__
             raise click.ClickException(f"{kind}: {first_line(exc)}") from None
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (SQLAlchemy's carry the SQL on later lines)."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
 
 
 def require_current_schema(url: str) -> None:

@@ -88,15 +88,6 @@ def plural(count: int | float, singular: str, many: str | None = None) -> str:
     return f"{number:,} {word}"
 
 
-def duration_text(hours: float | None) -> str:
-    """Hours as ``"26 h"`` up to two days, else ``"3.5 days"``; ``"–"`` when missing."""
-    if is_missing(hours):
-        return "–"
-    if hours < 48:
-        return f"{hours:.0f} h"
-    return f"{hours / 24:.1f} days"
-
-
 # Rough width of a character of the charts' sans-serif type, in ems: enough to
 # keep text inside a half-width card without measuring it in a browser.
 CHAR_EM = 0.56
@@ -383,11 +374,6 @@ def date_axis(days: pd.Series, *, title: str = "Date") -> dict:
         "dtick": f"M{months}",
         "tickformat": MONTH_TICKS if first.year == last.year else MONTH_YEAR_TICKS,
     }
-
-
-def day_text(day: pd.Timestamp, *, year: bool = False) -> str:
-    """``"2 Mar"`` (or ``"2 Mar 2026"``): a day as people write it, without a leading zero."""
-    return f"{day.day} {day:%b}" + (f" {day:%Y}" if year else "")
 
 
 def score_axis(title: str = "Health score (points)", *, tick_step: int = 20) -> dict:

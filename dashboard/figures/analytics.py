@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
+from dashboard.formatting import date_text, hours_text
 from scoring.columns import DAY, RISK_LEVEL
 from scoring.enums import AT_RISK_LEVELS, InterventionType, RiskLevel
 from scoring.explain import CLIENTS_AFFECTED, FACTOR, LABEL, MEAN_POINTS_LOST, TOTAL_POINTS_LOST
@@ -33,8 +34,6 @@ from ._base import (
     category_axis,
     count_ticks,
     date_axis,
-    day_text,
-    duration_text,
     empty_figure,
     finite,
     legend_lane,
@@ -80,7 +79,7 @@ def score_trend(
     fig = go.Figure()
     lows, highs = [values.min()], [values.max()]
     subtitle = (
-        f"{values[0]:.1f} on {day_text(days.iloc[0])} → {values[-1]:.1f} on {day_text(days.iloc[-1])} "
+        f"{values[0]:.1f} on {date_text(days.iloc[0], year=False)} → {values[-1]:.1f} on {date_text(days.iloc[-1], year=False)} "
         f"({signed(values[-1] - values[0])} points)"
     )
     if previous is not None and len(previous.dropna(subset=[AVERAGE_SCORE])):
@@ -196,7 +195,7 @@ def risk_distribution_over_time(
     at_risk = int(wide.loc[last_day, [level.value for level in AT_RISK_LEVELS]].sum())
     total = int(totals.iloc[-1])
     subtitle = (
-        f"{day_text(last_day)}: {at_risk:,} of {total:,} clients at high or critical risk"
+        f"{date_text(last_day, year=False)}: {at_risk:,} of {total:,} clients at high or critical risk"
         + (f" ({percent(at_risk / total)})" if total else "")
     )
     fig.update_layout(
@@ -379,7 +378,7 @@ def team_performance(
     sizes = theme.type_scale(presentation)
     members = data[MEMBER].fillna(UNASSIGNED).astype(str).tolist()
     notes = [
-        f"{percent(rate)} success · {duration_text(hours)} to resolve"
+        f"{percent(rate)} success · {hours_text(hours)} to resolve"
         if finite(rate)
         else "none completed"
         for rate, hours in zip(data[SUCCESS_RATE], data[AVG_RESOLUTION_HOURS], strict=True)

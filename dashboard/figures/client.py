@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
+from dashboard.formatting import date_text
 from scoring.columns import COVERAGE, CREATED_AT, DAY, OVERALL, SCORE_INT, SUBSCORES
 from scoring.enums import Trend
 from scoring.explain import COMPONENT, CONTRIBUTION, CONTRIBUTION_SHOWN, LABEL
@@ -23,7 +24,6 @@ from ._base import (
     bar_end_text,
     category_axis,
     date_axis,
-    day_text,
     empty_figure,
     finite,
     integer_scores,
@@ -151,7 +151,7 @@ def score_history(
     latest_level = levels_of([latest[SCORE_INT]])[0]
     subtitle = (
         f"Latest {latest[SCORE_INT]:.0f} ({latest_level.label.lower()} risk) on "
-        f"{day_text(latest[DAY], year=True)} · {len(scored)} days scored"
+        f"{date_text(latest[DAY])} · {len(scored)} days scored"
     )
     if marked:
         subtitle += f" · {marked} intervention{'s' if marked != 1 else ''}"

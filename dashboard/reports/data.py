@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import theme
 from dashboard.figures import kpi_delta
-from dashboard.figures._base import duration_text
+from dashboard.formatting import hours_text
 from dashboard.metrics import PeriodMetrics, metrics_for
 from data.repositories.clients import clients_frame
 from data.repositories.interventions import ASSIGNED_TO_NAME, interventions_frame
@@ -216,7 +216,7 @@ def value_text(value: float | int | None, unit: Unit) -> str:
     if unit == "percent":
         return f"{value:.1f}%"
     if unit == "hours":
-        return duration_text(float(value))
+        return hours_text(float(value))
     return f"{value:.1f}"
 
 
@@ -226,7 +226,7 @@ def _change_format(unit: Unit) -> Callable[[float], str]:
     if unit == "percent":
         return lambda x: f"{x:.1f} pts"
     if unit == "hours":
-        return duration_text
+        return hours_text
     return lambda x: f"{x:.1f}"
 
 
@@ -267,19 +267,6 @@ def kpi_frame(current: PeriodMetrics, previous: PeriodMetrics | None) -> pd.Data
     for name in ("value", "previous_value"):
         frame[name] = pd.Series([row[name] for row in rows], index=frame.index, dtype=object)
     return frame
-
-
-def date_text(day: dt.date | pd.Timestamp | None, *, year: bool = True) -> str:
-    """``3 Dec 2026`` (``3 Dec`` without the year); an en dash when missing."""
-    if day is None or pd.isna(day):
-        return "–"
-    day = pd.Timestamp(day)
-    return f"{day.day} {day:%b}" + (f" {day:%Y}" if year else "")
-
-
-def range_text(start: dt.date, end: dt.date) -> str:
-    """``29 Oct – 27 Nov 2026`` (both years when they differ)."""
-    return f"{date_text(start, year=start.year != end.year)} – {date_text(end)}"
 
 
 # -- the report ------------------------------------------------------------------------

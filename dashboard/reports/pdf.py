@@ -41,7 +41,7 @@ from dashboard.figures import (
     score_trend,
     top_risk_factors,
 )
-from dashboard.figures._base import duration_text
+from dashboard.formatting import DASH, date_text, hours_text, range_text
 from scoring.enums import InterventionType, RiskLevel
 from scoring.kpis import (
     AVERAGE_SCORE,
@@ -63,9 +63,7 @@ from .data import (
     INTERVENTIONS,
     RETENTION,
     ReportData,
-    date_text,
     factor_label,
-    range_text,
     trend_label,
 )
 from .images import figure_png
@@ -237,7 +235,7 @@ def _cover(pdf: ReportPdf) -> None:
     )  # fmt: skip
     if metrics.score_date is not None:
         pdf.paragraph(
-            f"Health scores as of {date_text(metrics.score_date)}.", 12, colour=MUTED, height=6
+            f"Health scores as of {date_text(metrics.score_date, missing=DASH)}.", 12, colour=MUTED, height=6
         )
     pdf.ln(8)
     if not report.has_data:
@@ -396,7 +394,7 @@ def _charts(pdf: ReportPdf) -> None:
         pdf,
         "Top risk factors",
         f"Among the clients whose score fell between the first and the last scored day of the period "
-        f"({date_text(_first_day(metrics))} and {date_text(metrics.score_date)}): the parts of the "
+        f"({date_text(_first_day(metrics), missing=DASH)} and {date_text(metrics.score_date, missing=DASH)}): the parts of the "
         "score that fell, by points lost across those clients.",
         top_risk_factors(factors, presentation=True, title="What drove scores down")
         if len(factors) and (factors["total_points_lost"] > 0).any() else None,
@@ -430,13 +428,13 @@ def _at_risk_page(pdf: ReportPdf) -> None:
     scored = int(report.clients["score"].notna().sum())
     if at_risk.empty:
         pdf.paragraph(
-            f"No client of this segment was at high or critical risk on {date_text(report.metrics.score_date)}"
+            f"No client of this segment was at high or critical risk on {date_text(report.metrics.score_date, missing=DASH)}"
             f" ({scored:,} clients scored).",
             12, colour=MUTED, height=6,
         )  # fmt: skip
         return
     shown = at_risk.head(MAX_AT_RISK_ROWS)
-    note = f"{len(at_risk):,} of {scored:,} clients scored on {date_text(report.metrics.score_date)}, lowest score first."
+    note = f"{len(at_risk):,} of {scored:,} clients scored on {date_text(report.metrics.score_date, missing=DASH)}, lowest score first."
     if len(at_risk) > len(shown):
         note += (
             f" The {len(shown)} lowest are listed; clients.csv of the CSV report lists all of them."
@@ -546,8 +544,8 @@ def _measure_table(pdf: ReportPdf, *, first: str, rows: Sequence[tuple[str, pd.S
         ("Completion rate", lambda v: _percent(v[COMPLETION_RATE])),
         ("Success rate", lambda v: _percent(v[SUCCESS_RATE])),
         ("Response rate", lambda v: _percent(v[RESPONSE_RATE])),
-        ("Time to intervention", lambda v: duration_text(v[AVG_TIME_TO_INTERVENTION_HOURS])),
-        ("Time to resolve", lambda v: duration_text(v[AVG_RESOLUTION_HOURS])),
+        ("Time to intervention", lambda v: hours_text(v[AVG_TIME_TO_INTERVENTION_HOURS])),
+        ("Time to resolve", lambda v: hours_text(v[AVG_RESOLUTION_HOURS])),
         ("Score change", lambda v: _points(v[AVG_SCORE_IMPROVEMENT])),
     )
     with _table(

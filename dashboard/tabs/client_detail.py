@@ -22,7 +22,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import figures, queries
+from dashboard import figures, formatting, queries
 from dashboard.ids import ClientDetailIds, ShellIds
 from dashboard.tabs import (
     empty_state,
@@ -172,7 +172,7 @@ def header(detail: queries.ClientDetail) -> html.Div:
     if isinstance(client.get("venue"), str):
         facts.append(_fact("Venue", client["venue"]))
     if wedding is not None:
-        when = queries.date_text(wedding)
+        when = formatting.date_text(wedding)
         if detail.day is not None:
             days = (wedding - detail.day).days
             when += f" (in {days:,} days)" if days > 0 else (" (today)" if days == 0 else " (past)")
@@ -211,7 +211,7 @@ def header(detail: queries.ClientDetail) -> html.Div:
             ),
             html.Div(
                 [
-                    f"Health score on {queries.date_text(detail.day)}",
+                    f"Health score on {formatting.date_text(detail.day)}",
                     html.Span(f" · data coverage {latest[COVERAGE]:.0%}", className="coverage")
                     if pd.notna(latest.get(COVERAGE))
                     else "",
@@ -259,7 +259,7 @@ def interventions_list(detail: queries.ClientDetail, *, zone, now: pd.Timestamp)
     for row in frame.to_dict("records"):
         labels = queries.intervention_labels(row)
         own = notes[notes["intervention_id"] == row["id"]] if not notes.empty else notes
-        due = queries.local_time_text(row.get("due_date"), zone, now=now)
+        due = formatting.local_time_text(row.get("due_date"), zone, now=now)
         meta = [
             f"{labels['type']} · {labels['priority']} priority · {labels['status']}",
             f" · due {due}" if due else "",
@@ -287,7 +287,7 @@ def interventions_list(detail: queries.ClientDetail, *, zone, now: pd.Timestamp)
                         html.Li(
                             [
                                 html.Span(
-                                    f"{queries.local_time_text(note.created_at, zone, now=now)} · "
+                                    f"{formatting.local_time_text(note.created_at, zone, now=now)} · "
                                     f"{note.author_name if isinstance(note.author_name, str) else 'someone'}: ",
                                     className="text-muted",
                                 ),
@@ -455,8 +455,8 @@ def register(app: Dash) -> None:
                 change.parts,
                 start_score=change.start_score,
                 end_score=change.end_score,
-                start_label=queries.date_text(change.start_day, year=False),
-                end_label=queries.date_text(change.end_day, year=False),
+                start_label=formatting.date_text(change.start_day, year=False),
+                end_label=formatting.date_text(change.end_day, year=False),
                 presentation=presentation,
             )
         else:

@@ -22,8 +22,8 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard import formatting, queries
 from dashboard import intervention_actions as actions
-from dashboard import queries
 from dashboard import queries_intervention_forms as qf
 from dashboard import queries_interventions as qi
 from dashboard.ids import IV_FIELD_ERROR, InterventionsIds, Tab, field_error_id
@@ -410,7 +410,7 @@ def register(app: Dash) -> None:
                     assigned_to=checked.assigned_to,
                     due_date=checked.due_date,
                 )
-                summary = f"Created “{created.title}” for {created.client.name}, due {queries.local_time_text(created.due_date, zone, now=queries.utc_now())}."
+                summary = f"Created “{created.title}” for {created.client.name}, due {formatting.local_time_text(created.due_date, zone, now=queries.utc_now())}."
         except actions.InterventionError as exc:
             field, message = qf.refusal(exc)
             if field in NEW_FIELDS:

@@ -14,7 +14,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import figures, queries, settings
+from dashboard import figures, formatting, queries, settings
 from dashboard.ids import OverviewIds, open_client_id, stat_card_id
 from dashboard.tabs import (
     empty_state,
@@ -216,9 +216,9 @@ def register(app: Dash) -> None:
         if model.day is None:
             as_of = "No health scores yet: they appear after the first scoring run."
         else:
-            as_of = f"Health scores of {queries.date_text(model.day)}"
+            as_of = f"Health scores of {formatting.date_text(model.day)}"
             as_of += (
-                f", changes since {queries.date_text(model.reference)}"
+                f", changes since {formatting.date_text(model.reference)}"
                 if model.reference
                 else ", no scores a week earlier to compare with"
             )

@@ -31,7 +31,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import queries
+from dashboard import formatting, queries
 from dashboard.admin.models import segment_export
 from dashboard.ids import (
     SEGMENT_CARD,
@@ -262,12 +262,12 @@ def filters_text(state: ViewState) -> str:
         parts.append(f"“{state.search}”")
     if state.wedding_from and state.wedding_to:
         parts.append(
-            f"wedding {queries.date_text(state.wedding_from)} – {queries.date_text(state.wedding_to)}"
+            f"wedding {formatting.date_text(state.wedding_from)} – {formatting.date_text(state.wedding_to)}"
         )
     elif state.wedding_from:
-        parts.append(f"wedding from {queries.date_text(state.wedding_from)}")
+        parts.append(f"wedding from {formatting.date_text(state.wedding_from)}")
     elif state.wedding_to:
-        parts.append(f"wedding until {queries.date_text(state.wedding_to)}")
+        parts.append(f"wedding until {formatting.date_text(state.wedding_to)}")
     if state.activity:
         parts.append(ACTIVITY_LEVELS[state.activity].lower())
     parts.append(SORT_CHOICES[(state.sort, state.order)].lower())
@@ -486,7 +486,7 @@ def register(app: Dash) -> None:
         if page.day is not None:
             summary.append(
                 html.Span(
-                    f" · scores of {queries.date_text(page.day)}", className="text-muted fw-normal"
+                    f" · scores of {formatting.date_text(page.day)}", className="text-muted fw-normal"
                 )
             )
         summary.append(

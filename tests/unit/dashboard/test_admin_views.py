@@ -11,7 +11,6 @@ import time
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pytest
 
 from dashboard.admin import View, view_of, with_view
 from dashboard.admin import models as m
@@ -59,24 +58,6 @@ def test_the_view_lives_in_the_url_beside_the_other_parameters():
     assert with_view(opened, View.SCHEDULES) == "?tab=risk-segments&present=1&view=schedules"
     assert with_view(opened, None) == "?tab=risk-segments&present=1"
     assert with_view("?view=status", None) == ""
-
-
-# -- small formats -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(None, "–"), (0.42, "0.4 s"), (14.2, "14 s"), (125, "2 min 5 s"), (120, "2 min")],
-)
-def test_duration_text(seconds, text):
-    assert m.duration_text(seconds) == text
-
-
-def test_first_line_never_shows_more_than_one_shortened_line():
-    assert m.first_line("ValueError: bad\n  File x.py, line 3") == "ValueError: bad"
-    assert m.first_line(None) == ""
-    long = "x" * 300
-    assert m.first_line(long, limit=10) == "x" * 9 + "…"
 
 
 # -- System status -------------------------------------------------------------------------

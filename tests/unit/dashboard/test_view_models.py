@@ -252,47 +252,6 @@ def test_column_defs_hide_the_last_interaction_time_on_the_projector():
     assert shown["risk_label"]["width"] > normal["risk_label"]["width"]
 
 
-# -- formatting --------------------------------------------------------------------------
-
-
-def test_times_are_shown_in_the_display_zone():
-    now = pd.Timestamp("2026-11-26 12:00", tz="UTC")
-    # 07:02 UTC is 07:02 in London in November (GMT) and 08:02 in July (BST).
-    assert (
-        queries.local_time_text(pd.Timestamp("2026-11-26 07:02", tz="UTC"), LONDON, now=now)
-        == "26 Nov 07:02"
-    )
-    assert (
-        queries.local_time_text(pd.Timestamp("2026-07-01 07:02", tz="UTC"), LONDON, now=now)
-        == "1 Jul 08:02"
-    )
-    # Another year carries its year.
-    assert (
-        queries.local_time_text(pd.Timestamp("2025-12-31 23:30", tz="UTC"), LONDON, now=now)
-        == "31 Dec 2025 23:30"
-    )
-
-
-@pytest.mark.parametrize(
-    ("days", "text"),
-    [
-        (0, "today"),
-        (1, "yesterday"),
-        (12, "12 days ago"),
-        (1500, "1,500 days ago"),
-        (np.nan, "never"),
-    ],
-)
-def test_days_ago_text(days, text):
-    assert queries.days_ago_text(days) == text
-
-
-def test_number_text():
-    assert queries.number_text(1234567) == "1,234,567"
-    assert queries.number_text(61.04, 1) == "61.0"
-    assert queries.number_text(None) == "–"
-
-
 # -- client detail: why the score changed ---------------------------------------------------
 
 
