@@ -38,6 +38,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -159,7 +161,11 @@ class Client(Base):
     """A client couple of the supplier; ``id`` is the external client id."""
 
     __tablename__ = "clients"
-    __table_args__ = (CheckConstraint("length(id) > 0", name="id_not_empty"),)
+    __table_args__ = (
+        CheckConstraint("length(id) > 0", name="id_not_empty"),
+        # The client table sorted by name (lower case, as it sorts).
+        Index("ix_clients_name_lower", func.lower(text("name"))),
+    )
 
     id: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -179,6 +185,9 @@ class Client(Base):
     churned_at: Mapped[dt.datetime | None]
     # When a completed client stopped being scored (the wedding is done).
     completed_at: Mapped[dt.datetime | None]
+    # The time of the client's latest interaction, kept by every write of interactions
+    # (``data.repositories.events.insert_events``): the client table sorts on it.
+    last_interaction_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
     owner: Mapped[User | None] = relationship()
 
@@ -283,7 +292,7 @@ class HealthScore(Base):
     __tablename__ = "health_scores"
     __table_args__ = (
         UniqueConstraint("client_id", "day"),
-        Index("ix_health_scores_day_risk_level", "day", "risk_level"),
+        Index("ix_health_scores_day_risk_level_overall", "day", "risk_level", "overall"),
         Index("ix_health_scores_day_overall", "day", "overall"),
     )
 
@@ -344,6 +353,7 @@ class Intervention(Base):
     __tablename__ = "interventions"
     __table_args__ = (
         Index("ix_interventions_status_priority_due_date", "status", "priority", "due_date"),
+        Index("ix_interventions_status_completed_at", "status", "completed_at"),
         Index("ix_interventions_assigned_to", "assigned_to"),
         Index("ix_interventions_client_id", "client_id"),
         CheckConstraint(
@@ -585,6 +595,7 @@ class InterventionScoreCheck(Base):
     completed_at: Mapped[dt.datetime]
     check_day: Mapped[dt.date] = mapped_column(Date, index=True)
     score: Mapped[int | None] = mapped_column(Integer)
+
 
 # Indexes the views' aggregates read (``data.repositories.analytics``): the interventions of a
 # period, and the client columns of the retention counts (read from the index alone).

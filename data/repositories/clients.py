@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from data.models import Client
+from data.models import Client, Interaction
 from data.repositories._frames import as_list, read_frame, read_frame_for_keys
 from data.repositories.bulk import insert_frame
 from scoring.columns import (
@@ -114,3 +114,27 @@ def upsert_clients(session: Session, frame: pd.DataFrame) -> None:
         keys=["id"],
         update=update,
     )
+
+
+LATEST_INTERACTION_CHUNK = 10_000  # clients per UPDATE (SQLite binds at most 32,766 values)
+
+
+def refresh_latest_interactions(session: Session, client_ids: Iterable[str]) -> None:
+    """Set ``last_interaction_at`` of these clients to the time of their latest stored interaction.
+
+    Read from the interactions themselves (one lookup of their ``(client_id,
+    ts, ...)`` index per client), so it is exact whatever was written before.
+    """
+    ids = list(dict.fromkeys(client_ids))
+    interactions = Interaction.__table__
+    clients = Client.__table__
+    latest = (
+        select(func.max(interactions.c.ts))
+        .where(interactions.c.client_id == clients.c.id)
+        .scalar_subquery()
+    )
+    for start in range(0, len(ids), LATEST_INTERACTION_CHUNK):
+        chunk = ids[start : start + LATEST_INTERACTION_CHUNK]
+        session.execute(
+            update(clients).where(clients.c.id.in_(chunk)).values(last_interaction_at=latest)
+        )

@@ -19,6 +19,7 @@ from data.repositories._frames import (
     read_frame_for_keys,
 )
 from data.repositories.bulk import insert_frame
+from data.repositories.clients import refresh_latest_interactions
 from data.row_hash import ValueKind, hashed_columns, row_hashes
 from scoring.columns import (
     CLIENT_ID,
@@ -236,6 +237,7 @@ def insert_events(
     written in the order of their client (stable), which keeps the writes to
     the indexes local; ids follow that order. They go in chunks of
     ``WRITE_CHUNK`` rows, after each of which ``on_written`` hears how many.
+    Interactions also refresh their clients' ``last_interaction_at``.
     """
     model = _model(kind)
     unknown = set(frame.columns) - set(ALL_COLUMNS[kind])
@@ -251,7 +253,7 @@ def insert_events(
         if value_kind == "text" and name in rows.columns:
             rows[name] = _text_categories(rows[name])
     rows[ROW_HASH] = event_row_hashes(kind, rows)
-    codes, _ids = pd.factorize(rows[CLIENT_ID], sort=True)
+    codes, written_ids = pd.factorize(rows[CLIENT_ID], sort=True)
     rows = rows.take(np.argsort(codes, kind="stable"))
     inserted = 0
     with _large_sqlite_cache(session, len(rows)):
@@ -267,6 +269,8 @@ def insert_events(
             )
             if on_written is not None:
                 on_written(len(chunk))
+    if kind == "interactions" and inserted:
+        refresh_latest_interactions(session, written_ids.tolist())
     return inserted
 
 

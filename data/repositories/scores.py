@@ -10,8 +10,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from data.models import Client, HealthScore, Interaction, Intervention, RunStatus, ScoringRun, User
+from data.models import Client, HealthScore, Intervention, RunStatus, ScoringRun, User
 from data.repositories._frames import as_list, page_bounds, read_frame
+from data.repositories._join_order import DrivingJoin
 from data.repositories.bulk import insert_frame
 from scoring.columns import (
     CLIENT_ID,
@@ -38,6 +39,7 @@ OPEN_INTERVENTIONS = "open_interventions"
 
 SortKey = Literal["score", "last_updated", "client_name", "wedding_date", "last_interaction"]
 SORT_KEYS: tuple[str, ...] = get_args(SortKey)
+CLIENT_SORT_KEYS = ("client_name", "wedding_date", "last_interaction")  # columns of the client
 # Days since the last login or interaction: active up to 7, idle 8 to 30, dormant beyond or never.
 Activity = Literal["active", "idle", "dormant"]
 ACTIVITY_LEVELS: tuple[str, ...] = get_args(Activity)
@@ -131,33 +133,42 @@ def current_scores(
     scores = HealthScore.__table__
     clients = Client.__table__
     owner = aliased(User)
-    last_interaction = (
-        select(func.max(Interaction.ts))
-        .where(Interaction.client_id == scores.c.client_id)
-        .scalar_subquery()
-    )
     open_count = (
         select(func.count(Intervention.id))
         .where(Intervention.client_id == scores.c.client_id, Intervention.status.in_(OPEN_STATUSES))
         .scalar_subquery()
     )
-    conditions = [
-        scores.c.day == day if day is not None else false(),
-        *_filters(risk_level, search, wedding_from, wedding_to, activity),
-    ]
-    source = scores.join(clients, clients.c.id == scores.c.client_id).outerjoin(
-        owner, owner.id == clients.c.owner_id
+    on_day = scores.c.day == day if day is not None else false()
+    score_filters, client_filters = _filters(risk_level, search, wedding_from, wedding_to, activity)
+    of_clients = (
+        [scores.c.client_id.in_(select(clients.c.id).where(*client_filters))]
+        if client_filters
+        else []
     )
-    total = session.scalar(select(func.count()).select_from(source).where(*conditions)) or 0
+    # Counted from the day's score rows alone (an index range), the clients' filters as a set
+    # of ids: every score row has its client, so no join is needed.
+    total = (
+        session.scalar(
+            select(func.count()).select_from(scores).where(on_day, *score_filters, *of_clients)
+        )
+        or 0
+    )
 
     sort_expr = {
         "score": scores.c.overall,
         "last_updated": scores.c.updated_at,
         "client_name": func.lower(clients.c.name),
         "wedding_date": clients.c.wedding_date,
-        "last_interaction": last_interaction,
+        "last_interaction": clients.c.last_interaction_at,
     }[sort_by]
     direction = sort_expr.desc() if sort_order == "desc" else sort_expr.asc()
+    # Sorted on a score, the day's scores (in the order of their index) drive the page; sorted
+    # on a client column, the clients do (see ``_join_order``).
+    if sort_by in CLIENT_SORT_KEYS:
+        source = DrivingJoin(clients, scores, and_(scores.c.client_id == clients.c.id, on_day))
+    else:
+        source = scores.join(clients, clients.c.id == scores.c.client_id)
+    source = source.outerjoin(owner, owner.id == clients.c.owner_id)
     stmt = (
         select(
             scores.c.id,
@@ -172,11 +183,11 @@ def current_scores(
             scores.c.day,
             *_score_columns(),
             scores.c.updated_at,
-            last_interaction.label(LAST_INTERACTION),
+            clients.c.last_interaction_at.label(LAST_INTERACTION),
             open_count.label(OPEN_INTERVENTIONS),
         )
         .select_from(source)
-        .where(*conditions)
+        .where(on_day, *score_filters, *client_filters)
         .order_by(direction.nulls_last(), func.lower(clients.c.name), clients.c.id)
         .offset(offset)
         .limit(limit)
@@ -190,17 +201,19 @@ def _filters(
     wedding_from: dt.date | None,
     wedding_to: dt.date | None,
     activity: str | None,
-) -> list[ColumnElement[bool]]:
+) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """The conditions of the filters: (on the score row, on the client)."""
     scores = HealthScore.__table__
     clients = Client.__table__
-    conditions: list[ColumnElement[bool]] = []
+    on_score: list[ColumnElement[bool]] = []
+    on_client: list[ColumnElement[bool]] = []
     levels = as_list(risk_level)
     if levels is not None:
-        conditions.append(scores.c.risk_level.in_([RiskLevel(level) for level in levels]))
+        on_score.append(scores.c.risk_level.in_([RiskLevel(level) for level in levels]))
     term = (search or "").strip()
     if term:
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
+        on_client.append(
             or_(
                 *(
                     clients.c[name].ilike(pattern, escape="\\")
@@ -209,17 +222,17 @@ def _filters(
             )
         )
     if wedding_from is not None:
-        conditions.append(clients.c.wedding_date >= wedding_from)
+        on_client.append(clients.c.wedding_date >= wedding_from)
     if wedding_to is not None:
-        conditions.append(clients.c.wedding_date <= wedding_to)
+        on_client.append(clients.c.wedding_date <= wedding_to)
     days = scores.c[F_DAYS_SINCE_ACTIVITY]
     if activity == "active":
-        conditions.append(days <= ACTIVE_MAX_DAYS)
+        on_score.append(days <= ACTIVE_MAX_DAYS)
     elif activity == "idle":
-        conditions.append(and_(days > ACTIVE_MAX_DAYS, days <= IDLE_MAX_DAYS))
+        on_score.append(and_(days > ACTIVE_MAX_DAYS, days <= IDLE_MAX_DAYS))
     elif activity == "dormant":
-        conditions.append(or_(days > IDLE_MAX_DAYS, days.is_(None)))
-    return conditions
+        on_score.append(or_(days > IDLE_MAX_DAYS, days.is_(None)))
+    return on_score, on_client
 
 
 def _with_integer_score(frame: pd.DataFrame) -> pd.DataFrame:

@@ -167,3 +167,35 @@ def test_upsert_clients_keeps_columns_the_frame_lacks(session, make_client):
     frame = clients_frame(session).set_index("client_id")
     assert frame.loc["c1", ["name", "venue"]].tolist() == ["Amy B", "Kew"]
     assert frame.loc["c2", "status"] == "active"
+
+
+def test_each_write_of_interactions_keeps_the_clients_latest_interaction(
+    session, make_client, add_events
+):
+    from data.models import Client
+
+    for client_id in ("c1", "c2", "c3"):
+        make_client(client_id)
+
+    def latest() -> dict[str, pd.Timestamp | None]:
+        session.expire_all()
+        return {
+            c.id: (pd.Timestamp(c.last_interaction_at) if c.last_interaction_at else None)
+            for c in session.query(Client).order_by(Client.id)
+        }
+
+    def interaction(client_id: str, ts: str) -> dict:
+        return {"client_id": client_id, "ts": _ts(ts), "channel": "email"}
+
+    add_events("interactions", [interaction("c1", "2024-03-02 10:00"), interaction("c1", "2024-03-09 08:30"),
+                                interaction("c2", "2024-02-20 17:45")])  # fmt: skip
+    assert latest() == {"c1": _ts("2024-03-09 08:30"), "c2": _ts("2024-02-20 17:45"), "c3": None}
+    # An older interaction arriving later leaves the latest as it is; a newer one moves it.
+    add_events(
+        "interactions",
+        [interaction("c1", "2024-03-01 09:00"), interaction("c2", "2024-03-10 07:15")],
+    )
+    assert latest() == {"c1": _ts("2024-03-09 08:30"), "c2": _ts("2024-03-10 07:15"), "c3": None}
+    # Logins are activity, not interactions.
+    add_events("logins", [{"client_id": "c3", "ts": _ts("2024-03-10 12:00")}])
+    assert latest()["c3"] is None
