@@ -42,8 +42,7 @@ import datetime as dt
 import hmac
 import os
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,13 +67,13 @@ from flask_login import (
     login_user,
     logout_user,
 )
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
 from dashboard.api.errors import API_PREFIX, error_response
+from dashboard.sessions import write_session
 from dashboard.settings import Settings
 from dashboard.tokens import TokenError, user_id_from_token
-from data.db import DEFAULT_SQLITE_PATH, database_url, normalise_url, session_scope
+from data.db import DEFAULT_SQLITE_PATH, database_url, normalise_url
 from data.models import User
 from data.repositories.users import verify_password
 from scoring.enums import Role
@@ -253,17 +252,10 @@ def public_endpoints(server: Flask) -> frozenset[str]:
 # --------------------------------------------------------------------------- sessions and users
 
 
-@contextmanager
-def app_session() -> Iterator[Session]:
-    """A database session of the current application, in one transaction (``data.db.session_scope``)."""
-    with session_scope(current_app.config["DATABASE_URL"]) as db:
-        yield db
-
-
 def _load_user(user_id: str) -> AppUser | None:
     if not user_id.isdigit() or len(user_id) > 12:
         return None
-    with app_session() as db:
+    with write_session() as db:
         user = db.get(User, int(user_id))
         return AppUser(user) if user is not None and user.active else None
 
@@ -390,7 +382,7 @@ def login() -> Response | str | tuple[str, int]:
         return _login_page(next_path, email, "Enter your email and password."), 400
     user = None
     if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
-        with app_session() as db:
+        with write_session() as db:
             found = verify_password(db, email, password)
             user = AppUser(found) if found is not None else None
     if user is None:

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Literal
 
+from dashboard.sessions import app_database_url
 from data.db import session_scope
 from data.repositories.outbox import add_to_outbox
 
@@ -180,7 +181,7 @@ def _keep_in_outbox(
     error: str | None,
 ) -> MailResult:
     try:
-        with session_scope(url or _app_database_url()) as session:
+        with session_scope(url or app_database_url()) as session:
             for address in recipients:
                 add_to_outbox(
                     session,
@@ -196,10 +197,3 @@ def _keep_in_outbox(
         return MailResult("none", recipients, f"{error}; {reason}" if error else reason)
     return MailResult("outbox", recipients, error)
 
-
-def _app_database_url() -> str | None:
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return current_app.config.get("DATABASE_URL") or None
-    return None

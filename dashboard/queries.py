@@ -35,21 +35,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import settings
 from dashboard.formatting import date_text, days_ago_text, local_time_text, number_text
-from data.db import session_scope
 from data.models import InterventionNote, RunStatus, User
 from data.repositories import analytics as analytics_repo
 from data.repositories import clients as clients_repo
@@ -101,22 +98,7 @@ PAGE_SIZE = 10
 Tone = Literal["better", "worse", "neutral", "none"]
 
 
-# -- sessions, time zone, formatting ----------------------------------------------------
-
-
-def database_url() -> str | None:
-    """The app's ``DATABASE_URL`` setting when it has one, else None (``data.db`` reads the environment)."""
-    if has_app_context():
-        return current_app.config.get("DATABASE_URL") or None
-    return None
-
-
-@contextmanager
-def read_session() -> Iterator[Session]:
-    """A session on the app's database for reading; nothing it does is kept."""
-    with session_scope(database_url()) as session:
-        yield session
-        session.rollback()
+# -- time zone, formatting ----------------------------------------------------
 
 
 def display_zone() -> ZoneInfo:

@@ -37,6 +37,7 @@ from dashboard.admin import access
 from dashboard.admin import alerts as admin_alerts
 from dashboard.admin.models import bell_model
 from dashboard.ids import OPEN_CLIENT, AlertIds, ShellIds, Tab
+from dashboard.sessions import read_session
 from dashboard.tabs import (
     analytics,
     client_detail,
@@ -272,7 +273,7 @@ def register(app: Dash) -> None:
         """The last run, the unread alerts and the data version, now, every minute and on a change."""
         now = queries.utc_now()
         zone = queries.display_zone()
-        with queries.read_session() as session:
+        with read_session() as session:
             status = queries.shell_status(session, zone=zone, now=now)
             bell = bell_model(session, zone=zone, now=now)
         items = admin_alerts.bell_items(bell, can_write=access.can_write())

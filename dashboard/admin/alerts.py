@@ -34,8 +34,8 @@ from dashboard.ids import (
     open_client_id,
 )
 from dashboard.mail import send_mail
+from dashboard.sessions import app_database_url, write_session
 from dashboard.tabs import guarded, icon
-from data.db import session_scope
 from data.repositories.alerts import mark_alerts_read
 
 MENU_WIDTH = "30rem"
@@ -140,7 +140,7 @@ def _test_notification() -> html.Div:
         return html.Div("Your account has no email address, so there is nowhere to send a test to.")
     zone, now = queries.display_zone(), queries.utc_now()
     subject, body = test_mail(name, zone=zone, now=now)
-    result = send_mail(email, subject, body, url=queries.database_url())
+    result = send_mail(email, subject, body, url=app_database_url())
     text = result.describe()
     if result.via == "outbox":
         text += (
@@ -174,7 +174,7 @@ def register(app: Dash) -> None:
             return no_update, access.NOT_A_WRITER
         if trigger.get("action") == TEST_MAIL:
             return no_update, _test_notification()
-        with session_scope(queries.database_url()) as session:
+        with write_session() as session:
             ids = (
                 unread_alert_ids(session)
                 if trigger.get("action") == MARK_ALL

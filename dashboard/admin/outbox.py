@@ -19,6 +19,7 @@ from dashboard import queries
 from dashboard.admin import View, access, page_header
 from dashboard.admin.models import OUTBOX_SHOWN, OutboxRow, outbox_model
 from dashboard.ids import OUTBOX_ATTACHMENT, OutboxIds, outbox_attachment_id
+from dashboard.sessions import read_session
 from dashboard.tabs import empty_state, error_state, guarded, icon
 from data.repositories.outbox import outbox_attachment
 
@@ -113,7 +114,7 @@ def register(app: Dash) -> None:
         """The latest mails of the outbox (admins only)."""
         if not access.is_admin():
             return empty_state("Only admins can read the outbox.", icon_name="bi-lock")
-        with queries.read_session() as session:
+        with read_session() as session:
             rows = outbox_model(session, zone=queries.display_zone(), now=queries.utc_now())
         return outbox_table(rows)
 
@@ -134,7 +135,7 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         if not access.is_admin():
             return no_update, dbc.Alert(access.NOT_AN_ADMIN, color="danger")
-        with queries.read_session() as session:
+        with read_session() as session:
             found = outbox_attachment(session, int(trigger["mail"]))
         if found is None:
             return no_update, dbc.Alert("That mail has no attachment any more.", color="warning")

@@ -46,8 +46,8 @@ from dashboard.ids import (
     schedule_error_id,
 )
 from dashboard.scheduler import scheduler_enabled
+from dashboard.sessions import app_database_url, read_session, write_session
 from dashboard.tabs import empty_state, error_state, guarded, icon
-from data.db import session_scope
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import schedules as schedules_repo
 from data.repositories.schedules import ScheduleError
@@ -396,7 +396,7 @@ def register(app: Dash) -> None:
     def render(_changed: int | None, _ticks: int | None, pending: dict | None):
         """The list; the outcome of every "Run now" whose run has been recorded since."""
         now = queries.utc_now()
-        with queries.read_session() as session:
+        with read_session() as session:
             rows = schedules_model(session, zone=queries.display_zone(), now=now)
         pending = dict(pending or {})
         by_id = {row.id: row for row in rows}
@@ -451,7 +451,7 @@ def register(app: Dash) -> None:
         if trigger["action"] == "new":
             values, title, editing = schedule_form_values(None), "New schedule", None
         else:
-            with queries.read_session() as session:
+            with read_session() as session:
                 frame = schedules_repo.schedules_frame(session)
             match = frame[frame["id"] == int(trigger["schedule"])]
             if match.empty:
@@ -531,7 +531,7 @@ def register(app: Dash) -> None:
         if not errors:
             zone = queries.display_zone()
             try:
-                with session_scope(queries.database_url()) as session:
+                with write_session() as session:
                     if editing is None:
                         schedule = schedules_repo.create_schedule(
                             session, zone=zone, created_by=access.current_user_id(), **fields
@@ -578,7 +578,7 @@ def register(app: Dash) -> None:
     def ask_delete(_clicks: list[int | None]):
         """Ask before deleting (the delete itself checks the role)."""
         trigger = _action_clicked()
-        with queries.read_session() as session:
+        with read_session() as session:
             try:
                 name = schedules_repo.schedule_by_id(session, int(trigger["schedule"])).name
             except LookupError:
@@ -608,7 +608,7 @@ def register(app: Dash) -> None:
             return False, no_update, no_update
         if not access.can_write():
             return False, no_update, _feedback(False, access.NOT_A_WRITER)
-        with session_scope(queries.database_url()) as session:
+        with write_session() as session:
             schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
             name = schedule.name if schedule is not None else None
             schedules_repo.delete_schedule(session, int(deleting))
@@ -642,7 +642,7 @@ def register(app: Dash) -> None:
         schedule_id = int(trigger["schedule"])
         now = queries.utc_now().floor("s")
         started = start_report_run(
-            queries.database_url() or "", schedule_id, now=now, zone=queries.display_zone()
+            app_database_url() or "", schedule_id, now=now, zone=queries.display_zone()
         )
         if not started.started:
             return no_update, no_update, _feedback(False, started.message), no_update

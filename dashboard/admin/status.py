@@ -33,6 +33,7 @@ from dashboard.admin.models import (
 )
 from dashboard.ids import ShellIds, StatusIds
 from dashboard.scheduler import scheduler_enabled
+from dashboard.sessions import app_database_url, read_session
 from dashboard.tabs import empty_state, error_state, guarded, icon
 
 POLL_MS = 1500
@@ -281,7 +282,7 @@ def _feedback(ok: bool, text: str) -> dbc.Alert:
 def _model(now: pd.Timestamp) -> StatusModel:
     configured = settings.current()
     smtp = configured.smtp
-    with queries.read_session() as session:
+    with read_session() as session:
         return status_model(
             session,
             zone=queries.display_zone(),
@@ -316,7 +317,7 @@ def register(app: Dash) -> None:
             )
         now = queries.utc_now().floor("s")
         started = start_recalculation(
-            queries.database_url() or "", now=now, zone=queries.display_zone()
+            app_database_url() or "", now=now, zone=queries.display_zone()
         )
         if not started.started:
             return no_update, False, _feedback(False, started.message)
@@ -358,7 +359,7 @@ def register(app: Dash) -> None:
         waiting = resolved = False
         if request and request.get("at"):
             at = pd.Timestamp(request["at"])
-            with queries.read_session() as session:
+            with read_session() as session:
                 run = run_started_at(session, at, zone=queries.display_zone(), now=now)
             if run is not None and run.state != "running":
                 feedback = _feedback(*finished_run_text(run))

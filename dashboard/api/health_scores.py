@@ -18,7 +18,7 @@ from dashboard.api.schemas import (
     RecalculateResponse,
     RecalculateResult,
 )
-from dashboard.auth import app_session
+from dashboard.sessions import write_session
 from data.db import session_factory
 from data.repositories.clients import existing_client_ids
 from data.repositories.scores import current_scores
@@ -42,7 +42,7 @@ MAX_UNKNOWN_LISTED = 20
     errors=(400, 401),
 )
 def list_health_scores(query: HealthScoresQuery) -> HealthScoresPage:
-    with app_session() as db:
+    with write_session() as db:
         frame, total = current_scores(
             db,
             risk_level=query.risk_level,
@@ -100,7 +100,7 @@ def pagination(page: int, limit: int, total: int) -> Pagination:
 def recalculate_health_scores(body: RecalculateRequest) -> RecalculateResponse:
     client_ids = list(dict.fromkeys(body.client_ids)) if body.client_ids is not None else None
     if client_ids is not None:
-        with app_session() as db:
+        with write_session() as db:
             known = existing_client_ids(db, client_ids)
         unknown = [client_id for client_id in client_ids if client_id not in known]
         if unknown:

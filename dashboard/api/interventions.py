@@ -20,12 +20,13 @@ from dashboard.api.schemas import (
     InterventionsQuery,
     InterventionUpdate,
 )
-from dashboard.auth import app_session, signed_in_user
+from dashboard.auth import signed_in_user
 from dashboard.intervention_actions import (
     InterventionConflict,
     InterventionError,
     InterventionNotFound,
 )
+from dashboard.sessions import write_session
 
 PATH = "/admin/customer-success/interventions"
 ITEM_PATH = PATH + "/<int:intervention_id>"
@@ -78,7 +79,7 @@ def _detail(intervention) -> InterventionResponse:
 )
 def list_interventions(query: InterventionsQuery) -> InterventionsPage:
     filters = query.model_dump(exclude={"page", "limit", "sort_by", "sort_order"})
-    with app_session() as db:
+    with write_session() as db:
         items, total = actions.list_interventions(
             db,
             **filters,
@@ -108,7 +109,7 @@ def list_interventions(query: InterventionsQuery) -> InterventionsPage:
     errors=(400, 401, 403, 415),
 )
 def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse, dict[str, str]]:
-    with _answering_errors(), app_session() as db:
+    with _answering_errors(), write_session() as db:
         intervention = actions.create_intervention(db, actor_id=_actor_id(), **body.model_dump())
         response = _detail(intervention)
     return response, {"Location": f"/api{PATH}/{response.data.id}"}
@@ -124,7 +125,7 @@ def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse,
     path_params=ITEM_PARAMS,
 )
 def get_intervention(intervention_id: int) -> InterventionResponse:
-    with _answering_errors(), app_session() as db:
+    with _answering_errors(), write_session() as db:
         return _detail(actions.get_intervention(db, _known_id(intervention_id), with_notes=True))
 
 
@@ -147,7 +148,7 @@ def get_intervention(intervention_id: int) -> InterventionResponse:
 )
 def update_intervention(intervention_id: int, body: InterventionUpdate) -> InterventionResponse:
     changes = {name: getattr(body, name) for name in body.model_fields_set - {"version", "note"}}
-    with _answering_errors(), app_session() as db:
+    with _answering_errors(), write_session() as db:
         intervention = actions.update_intervention(
             db,
             _known_id(intervention_id),
@@ -175,7 +176,7 @@ def update_intervention(intervention_id: int, body: InterventionUpdate) -> Inter
     path_params=ITEM_PARAMS,
 )
 def cancel_intervention(intervention_id: int, query: CancelQuery) -> InterventionResponse:
-    with _answering_errors(), app_session() as db:
+    with _answering_errors(), write_session() as db:
         intervention = actions.cancel_intervention(
             db, _known_id(intervention_id), actor_id=_actor_id(), version=query.version
         )

@@ -18,8 +18,8 @@ from dashboard.api.schemas import (
     RiskFactor,
     Trends,
 )
-from dashboard.auth import app_session
 from dashboard.metrics import PeriodMetrics, metrics_for
+from dashboard.sessions import write_session
 
 
 @operation(
@@ -37,7 +37,7 @@ from dashboard.metrics import PeriodMetrics, metrics_for
     errors=(400, 401),
 )
 def get_metrics(query: MetricsQuery) -> MetricsResponse:
-    with app_session() as db:
+    with write_session() as db:
         result = metrics_for(db, query.period, query.segment, include_trends=query.include_trends)
     return MetricsResponse(data=metrics_model(result))
 

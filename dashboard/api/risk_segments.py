@@ -16,7 +16,7 @@ from dashboard.api.schemas import (
     RiskSegmentsQuery,
     RiskSegmentsResponse,
 )
-from dashboard.auth import app_session
+from dashboard.sessions import write_session
 from data.repositories.scores import current_scores, latest_score_day
 from data.repositories.summaries import CLIENTS, SCORE_SUM, SCORED, day_summaries
 from scoring.columns import RISK_LEVEL
@@ -38,7 +38,7 @@ from scoring.enums import RiskLevel
     errors=(400, 401),
 )
 def get_risk_segments(query: RiskSegmentsQuery) -> RiskSegmentsResponse:
-    with app_session() as db:
+    with write_session() as db:
         day = latest_score_day(db)
         segments = risk_segments(db, day)
         frame, total = current_scores(

@@ -7,7 +7,7 @@ from flask import current_app
 from dashboard.api.errors import ApiError
 from dashboard.api.operations import operation
 from dashboard.api.schemas import TokenRequest, TokenResponse
-from dashboard.auth import app_session
+from dashboard.sessions import write_session
 from dashboard.tokens import issue_token
 from data.repositories.users import verify_password
 
@@ -30,7 +30,7 @@ API_TOKEN_HOURS_SETTING = "API_TOKEN_HOURS"
     errors=(400, 401, 415),
 )
 def issue_api_token(body: TokenRequest) -> TokenResponse:
-    with app_session() as db:
+    with write_session() as db:
         user = verify_password(db, body.email, body.password)
         if user is None:
             raise ApiError(401, "The email or password is not correct.", code="invalid_credentials")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import Response
 
 from dashboard.api.errors import field_error
-from dashboard.auth import app_session
 from dashboard.queries import display_zone
+from dashboard.sessions import write_session
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment
 
@@ -38,7 +38,7 @@ def report_response(period: str | None, segment: str | None, fmt: str | None) ->
     period_value = _choice("period", period, Period, DEFAULT_PERIOD)
     segment_value = _choice("segment", segment, Segment, DEFAULT_SEGMENT)
     fmt_value = _choice("format", fmt, ReportFormat, DEFAULT_FORMAT)
-    with app_session() as session:
+    with write_session() as session:
         report = render_report(session, period_value, segment_value, fmt_value, zone=display_zone())
         session.rollback()
     response = Response(report.content, mimetype=report.mimetype)

@@ -25,6 +25,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import figures, queries
 from dashboard import queries_analytics as qa
 from dashboard.ids import AnalyticsIds, kpi_card_id
+from dashboard.sessions import read_session
 from dashboard.tabs import error_state, graph, guarded, icon
 from dashboard.view_state import ViewState, state_of
 from data.models_reports import ReportFormat
@@ -341,7 +342,7 @@ def register(app: Dash) -> None:
         key = key or {}
         period = Period(key.get("period", qa.DEFAULT_PERIOD.value))
         segment = Segment(key.get("segment", qa.DEFAULT_SEGMENT.value))
-        with queries.read_session() as session:
+        with read_session() as session:
             return qa.analytics_data(session, period, segment, now=queries.utc_now())
 
     @app.callback(
@@ -412,7 +413,7 @@ def register(app: Dash) -> None:
 
         fmt = ReportFormat.PDF if ctx.triggered_id == IDS.DOWNLOAD_PDF else ReportFormat.CSV
         key = key or {}
-        with queries.read_session() as session:
+        with read_session() as session:
             report = render_report(
                 session,
                 key.get("period", qa.DEFAULT_PERIOD.value),

@@ -24,6 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import figures, formatting, queries
 from dashboard.ids import ClientDetailIds, ShellIds
+from dashboard.sessions import read_session
 from dashboard.tabs import (
     empty_state,
     error_state,
@@ -417,7 +418,7 @@ def register(app: Dash) -> None:
         window = int(key.get("window") or DEFAULT_WINDOW)
         now = queries.utc_now()
         zone = queries.display_zone()
-        with queries.read_session() as session:
+        with read_session() as session:
             detail = queries.client_detail_model(
                 session, str(key["client"]), window=window, now=now
             )

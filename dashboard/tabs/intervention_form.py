@@ -27,6 +27,7 @@ from dashboard import intervention_actions as actions
 from dashboard import queries_intervention_forms as qf
 from dashboard import queries_interventions as qi
 from dashboard.ids import IV_FIELD_ERROR, InterventionsIds, Tab, field_error_id
+from dashboard.sessions import read_session, write_session
 from dashboard.tabs import guarded, icon
 from dashboard.view_state import ViewState, state_of
 from scoring.enums import InterventionType, Priority
@@ -301,7 +302,7 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         user_id, _name, can_write = current_user()
         client = state.client if from_link else None
-        with queries.read_session() as session:
+        with read_session() as session:
             client_options = qi.client_choices(session, None, selected=client) if client else []
             if client and all(o["value"] != client for o in client_options):
                 client = None  # an unknown client in a hand-edited link
@@ -329,7 +330,7 @@ def register(app: Dash) -> None:
         """The clients whose name contains what was typed (and the chosen one)."""
         if not search:
             raise PreventUpdate
-        with queries.read_session() as session:
+        with read_session() as session:
             return qi.client_choices(session, search, selected=selected)
 
     @app.callback(
@@ -343,7 +344,7 @@ def register(app: Dash) -> None:
         """The chosen client's risk, and the priority it suggests."""
         if not client:
             return "", no_update
-        with queries.read_session() as session:
+        with read_session() as session:
             text, priority = qf.client_hint(qf.client_risk(session, client))
         return text, priority.value if priority else no_update
 
@@ -396,9 +397,8 @@ def register(app: Dash) -> None:
         if checked is None:
             return errors_for(NEW, errors), None, no_update, no_update, no_update
         try:
-            from dashboard.auth import app_session
 
-            with app_session() as session:
+            with write_session() as session:
                 created = actions.create_intervention(
                     session,
                     actor_id=user_id,

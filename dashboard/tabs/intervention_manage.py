@@ -30,6 +30,7 @@ from dashboard import queries
 from dashboard import queries_intervention_forms as qf
 from dashboard import queries_interventions as qi
 from dashboard.ids import IV_FIELD_ERROR, InterventionsIds
+from dashboard.sessions import read_session, write_session
 from dashboard.tabs import guarded, icon
 from dashboard.tabs.intervention_form import (
     HIDDEN,
@@ -285,7 +286,7 @@ def _view(model: qf.ManageModel) -> dict[str, Any]:
 
 def _load(intervention_id: int) -> dict[str, Any] | None:
     now, zone = queries.utc_now(), queries.display_zone()
-    with queries.read_session() as session:
+    with read_session() as session:
         try:
             record = qf.manage_record(session, intervention_id)
         except actions.InterventionNotFound:
@@ -373,7 +374,7 @@ def register(app: Dash) -> None:
         loaded, view = data["loaded"], data["view"]
         _id, _name, can_write = current_user()
         final = view["final"]
-        with queries.read_session() as session:
+        with read_session() as session:
             members = qi.team_members(session)
         locked = not can_write or final
         outcome_locked = not can_write or loaded["status"] == InterventionStatus.CANCELLED.value
@@ -497,9 +498,8 @@ def register(app: Dash) -> None:
             )
             return errors_for(MANAGE, {}), message, HIDDEN, no_update, no_update, no_update
         try:
-            from dashboard.auth import app_session
 
-            with app_session() as session:
+            with write_session() as session:
                 if cancelling:
                     actions.cancel_intervention(
                         session,

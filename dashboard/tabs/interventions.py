@@ -31,6 +31,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import queries
 from dashboard import queries_interventions as qi
 from dashboard.ids import IV_OPEN, InterventionsIds, intervention_open_id, open_client_id
+from dashboard.sessions import read_session
 from dashboard.tabs import error_state, guarded, icon, if_changed, table_header
 from dashboard.tabs import intervention_form as form
 from dashboard.tabs import intervention_manage as manage
@@ -309,7 +310,7 @@ def layout(state: ViewState) -> html.Div:
     """The tab's frame with its controls set from ``state``; ``update_queue`` fills in the queue."""
     filters = qi.QueueFilters.from_state(state)
     user_id, _name, can_write = current_user()
-    with queries.read_session() as session:
+    with read_session() as session:
         members = qi.team_members(session)
     actions: list[Any] = [
         dbc.Button(
@@ -501,7 +502,7 @@ def register(app: Dash) -> None:
         """One page of the queue for the URL's filters, and the counts over every page."""
         filters = _filters_of_key(key)
         user_id, _name, _can_write = current_user()
-        with queries.read_session() as session:
+        with read_session() as session:
             page = qi.queue_page(
                 session,
                 filters,
@@ -530,7 +531,7 @@ def register(app: Dash) -> None:
         filters = _filters_of_key(key)
         user_id, _name, _can_write = current_user()
         now, zone = queries.utc_now(), queries.display_zone()
-        with queries.read_session() as session:
+        with read_session() as session:
             frame = qi.queue_export(session, filters, user_id=user_id, now=now, zone=zone)
         return dcc.send_data_frame(
             frame.to_csv, qi.export_filename(filters, now=now, zone=zone), index=False

@@ -16,6 +16,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import figures, formatting, queries, settings
 from dashboard.ids import OverviewIds, open_client_id, stat_card_id
+from dashboard.sessions import read_session
 from dashboard.tabs import (
     empty_state,
     error_state,
@@ -211,7 +212,7 @@ def register(app: Dash) -> None:
         """Cards, recent scores and both charts from one reading of the latest score day."""
         presentation = bool(presentation)
         zone = queries.display_zone()
-        with queries.read_session() as session:
+        with read_session() as session:
             model = queries.overview_model(session, now=queries.utc_now(), zone=zone)
         if model.day is None:
             as_of = "No health scores yet: they appear after the first scoring run."

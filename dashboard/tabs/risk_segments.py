@@ -40,6 +40,7 @@ from dashboard.ids import (
     segment_card_id,
     segment_count_id,
 )
+from dashboard.sessions import read_session
 from dashboard.tabs import error_state, guarded, icon, if_changed, table_header
 from dashboard.view_state import (
     ACTIVITY_LEVELS,
@@ -476,7 +477,7 @@ def register(app: Dash) -> None:
     def update_table(table_key: str | None):
         """One page of clients for the URL's filters, and the segment counts."""
         state = state_of(table_key)
-        with queries.read_session() as session:
+        with read_session() as session:
             page = queries.client_page(
                 session, state, zone=queries.display_zone(), now=queries.utc_now()
             )
@@ -507,7 +508,7 @@ def register(app: Dash) -> None:
         """The table exactly as filtered and sorted on screen, every page, as a CSV file."""
         if not clicks:
             raise PreventUpdate
-        with queries.read_session() as session:
+        with read_session() as session:
             export = segment_export(session, state_of(table_key))
         if export is None:
             raise PreventUpdate
