@@ -62,7 +62,7 @@ from .models import (
     ScoringRun,
 )
 from .progress import Progress
-from .repositories.bulk import insert_frame
+from .repositories.bulk import insert_frame, refresh_statistics
 from .repositories.clients import WRITABLE_COLUMNS, upsert_clients
 from .repositories.comparisons import VECTOR_COLUMNS
 from .repositories.events import insert_events
@@ -530,6 +530,7 @@ def seed_demo(
             end=today,
             day_rows=lambda day: demo.store.summary_rows(day, VECTOR_COLUMNS),
         )
+        refresh_statistics(session)  # every table is new
         progress.advance()
     return SeedSummary(
         clients=len(people),

@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Date, Enum, Float, Integer, Table
+from sqlalchemy import Boolean, Date, Enum, Float, Integer, Table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
@@ -35,6 +35,7 @@ from data.models import UTCDateTime
 Conflict = Literal["error", "ignore", "update"]
 
 _PG_NULL = "\\N"
+ANALYZE_AFTER_ROWS = 10_000  # a bulk write of at least this many rows refreshes the planner's statistics
 _SQLITE_BATCH = 50_000  # rows per executemany call, to bound the memory of the tuples
 
 
@@ -96,6 +97,21 @@ def _python_defaults(table: Table, names: Sequence[str]) -> dict[str, object]:
         elif default.is_callable:
             defaults[column.name] = default.arg(None)
     return defaults
+
+
+def refresh_statistics(session: Session, *tables: Table) -> None:
+    """After a large bulk write, the planner's statistics of ``tables`` (none: every table).
+
+    On PostgreSQL, ``ANALYZE`` in the caller's transaction: the planner knows
+    the new size of a table at once, not after autovacuum's next pass (or
+    never, where autovacuum is off), so the views' plans fit the book from
+    the first request. Nothing on SQLite: the queries that depend on a plan
+    fix their join order themselves (``_join_order``).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    names = ", ".join(_quoted(table.name) for table in tables)
+    session.execute(text(f"ANALYZE {names}".rstrip()))
 
 
 # --- SQLite: executemany of plain tuples ---------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from data.models import Client, Interaction
 from data.repositories._frames import as_list, read_frame, read_frame_for_keys
-from data.repositories.bulk import insert_frame
+from data.repositories.bulk import ANALYZE_AFTER_ROWS, insert_frame, refresh_statistics
 from scoring.columns import (
     CHURNED_AT,
     CLIENT_ID,
@@ -114,6 +114,8 @@ def upsert_clients(session: Session, frame: pd.DataFrame) -> None:
         keys=["id"],
         update=update,
     )
+    if len(frame) >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(session, table)
 
 
 LATEST_INTERACTION_CHUNK = 10_000  # clients per UPDATE (SQLite binds at most 32,766 values)

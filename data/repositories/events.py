@@ -18,7 +18,7 @@ from data.repositories._frames import (
     read_frame,
     read_frame_for_keys,
 )
-from data.repositories.bulk import insert_frame
+from data.repositories.bulk import ANALYZE_AFTER_ROWS, insert_frame, refresh_statistics
 from data.repositories.clients import refresh_latest_interactions
 from data.row_hash import ValueKind, hashed_columns, row_hashes
 from scoring.columns import (
@@ -237,7 +237,8 @@ def insert_events(
     written in the order of their client (stable), which keeps the writes to
     the indexes local; ids follow that order. They go in chunks of
     ``WRITE_CHUNK`` rows, after each of which ``on_written`` hears how many.
-    Interactions also refresh their clients' ``last_interaction_at``.
+    Interactions also refresh their clients' ``last_interaction_at``; a large write
+    refreshes the table's planner statistics (``bulk.refresh_statistics``).
     """
     model = _model(kind)
     unknown = set(frame.columns) - set(ALL_COLUMNS[kind])
@@ -271,6 +272,8 @@ def insert_events(
                 on_written(len(chunk))
     if kind == "interactions" and inserted:
         refresh_latest_interactions(session, written_ids.tolist())
+    if inserted >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(session, model.__table__)
     return inserted
 
 

@@ -140,20 +140,23 @@ def current_scores(
     )
     on_day = scores.c.day == day if day is not None else false()
     score_filters, client_filters = _filters(risk_level, search, wedding_from, wedding_to, activity)
-    of_clients = (
-        [scores.c.client_id.in_(select(clients.c.id).where(*client_filters))]
-        if client_filters
-        else []
-    )
-    # Counted from the day's score rows alone (an index range), the clients' filters as a set
-    # of ids: every score row has its client, so no join is needed.
-    total = (
-        session.scalar(
-            select(func.count()).select_from(scores).where(on_day, *score_filters, *of_clients)
-        )
-        or 0
-    )
 
+    def count(also: ColumnElement[bool] | None = None) -> int:
+        """How many of the day's score rows pass the filters (and ``also``, a condition of the sort).
+
+        Counted from the day's score rows alone (an index range), the clients'
+        conditions as a set of ids: every score row has its client, so no join.
+        """
+        extra = [] if also is None else [also]
+        on_scores = [*score_filters, *([] if sort_by in CLIENT_SORT_KEYS else extra)]
+        on_clients = [*client_filters, *(extra if sort_by in CLIENT_SORT_KEYS else [])]
+        ids = (
+            [scores.c.client_id.in_(select(clients.c.id).where(*on_clients))] if on_clients else []
+        )
+        stmt = select(func.count()).select_from(scores).where(on_day, *on_scores, *ids)
+        return session.scalar(stmt) or 0
+
+    total = count()
     sort_expr = {
         "score": scores.c.overall,
         "last_updated": scores.c.updated_at,
@@ -161,7 +164,6 @@ def current_scores(
         "wedding_date": clients.c.wedding_date,
         "last_interaction": clients.c.last_interaction_at,
     }[sort_by]
-    direction = sort_expr.desc() if sort_order == "desc" else sort_expr.asc()
     # Sorted on a score, the day's scores (in the order of their index) drive the page; sorted
     # on a client column, the clients do (see ``_join_order``).
     if sort_by in CLIENT_SORT_KEYS:
@@ -169,7 +171,7 @@ def current_scores(
     else:
         source = scores.join(clients, clients.c.id == scores.c.client_id)
     source = source.outerjoin(owner, owner.id == clients.c.owner_id)
-    stmt = (
+    page = (
         select(
             scores.c.id,
             scores.c.client_id,
@@ -188,11 +190,22 @@ def current_scores(
         )
         .select_from(source)
         .where(on_day, *score_filters, *client_filters)
-        .order_by(direction.nulls_last(), func.lower(clients.c.name), clients.c.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return _with_integer_score(read_frame(session, stmt)), total
+    # Missing values come last: the rows with a value in the order of the sort, then those
+    # without one by name. Asked apart, each part is a walk of an index in either direction
+    # on both backends (PostgreSQL cannot walk one for ``DESC NULLS LAST``).
+    known, unknown = sort_expr.is_not(None), sort_expr.is_(None)
+    direction = sort_expr.desc() if sort_order == "desc" else sort_expr.asc()
+    by_name = (func.lower(clients.c.name), clients.c.id)
+    frame = read_frame(
+        session,
+        page.where(known).order_by(direction, *by_name).offset(offset).limit(limit),
+    )
+    if len(frame) < limit and sort_by != "client_name":
+        skipped = max(0, offset - count(known))
+        rest = page.where(unknown).order_by(*by_name).offset(skipped).limit(limit - len(frame))
+        frame = pd.concat([frame, read_frame(session, rest)], ignore_index=True)
+    return _with_integer_score(frame), total
 
 
 def _filters(

@@ -199,3 +199,37 @@ def test_each_write_of_interactions_keeps_the_clients_latest_interaction(
     # Logins are activity, not interactions.
     add_events("logins", [{"client_id": "c3", "ts": _ts("2024-03-10 12:00")}])
     assert latest()["c3"] is None
+
+
+def test_a_large_write_refreshes_the_planners_statistics_on_postgresql(
+    session, make_client, add_events
+):
+    from sqlalchemy import text
+
+    from data.repositories.bulk import ANALYZE_AFTER_ROWS
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no planner statistics of its own (the queries fix their plans)")
+    make_client("c1")
+
+    def statistics() -> int:
+        return session.scalar(text("SELECT count(*) FROM pg_stats WHERE tablename = 'logins'"))
+
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    add_events(
+        "logins",
+        [
+            {"client_id": "c1", "ts": start + pd.Timedelta(minutes=i)}
+            for i in range(ANALYZE_AFTER_ROWS - 1)
+        ],
+    )
+    assert statistics() == 0  # a small write leaves them to autovacuum
+    later = start + pd.Timedelta(days=30)
+    add_events(
+        "logins",
+        [
+            {"client_id": "c1", "ts": later + pd.Timedelta(minutes=i)}
+            for i in range(ANALYZE_AFTER_ROWS)
+        ],
+    )
+    assert statistics() > 0

@@ -189,6 +189,27 @@ def test_sorting_puts_missing_values_last(session, scored, sort_by, sort_order, 
     assert _ids(frame) == expected
 
 
+@pytest.mark.parametrize(
+    ("sort_by", "sort_order", "page", "expected"),
+    [
+        # c4 c1 c2 c6 c5 have a wedding date, c3 none: page 3 of 2 rows spans both.
+        ("wedding_date", "asc", 3, ["c5", "c3"]),
+        ("wedding_date", "desc", 3, ["c4", "c3"]),
+        # c1 c2 c3 have interactions, c4 c5 c6 none (by name): pages 2 and 3.
+        ("last_interaction", "desc", 2, ["c3", "c4"]),
+        ("last_interaction", "desc", 3, ["c5", "c6"]),
+        ("last_interaction", "asc", 3, ["c5", "c6"]),
+    ],
+)
+def test_pages_run_on_from_the_values_into_the_missing_ones(
+    session, scored, sort_by, sort_order, page, expected
+):
+    frame, total = current_scores(
+        session, sort_by=sort_by, sort_order=sort_order, page=page, limit=2
+    )
+    assert (_ids(frame), total) == (expected, 6)
+
+
 def test_page_two_of_three(session, scored):
     frame, total = current_scores(session, sort_by="score", page=2, limit=2)
     assert total == 6
