@@ -582,9 +582,13 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
     from sqlalchemy import func, select
 
     from app import create_app
-    from dashboard import queries
-    from dashboard import queries_analytics as qa
+    from dashboard.clock import display_zone, utc_now
     from dashboard.ids import Tab
+    from dashboard.shell import view_model
+    from dashboard.tabs.analytics import view_model as analytics_view
+    from dashboard.tabs.client_detail import view_model as detail_view
+    from dashboard.tabs.overview import view_model as overview_view
+    from dashboard.tabs.risk_segments import view_model as segments_view
     from dashboard.tokens import issue_token
     from dashboard.view_state import SORT_CHOICES, ViewState
     from data.db import session_scope
@@ -600,8 +604,8 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
 
         return run
 
-    zone = queries.display_zone()
-    now = queries.utc_now()
+    zone = display_zone()
+    now = utc_now()
     with session_scope(url) as session:
         day = session.scalar(select(func.max(HealthScore.day)))
         clients = session.scalar(select(func.count()).select_from(Client))
@@ -609,7 +613,7 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
         admin = session.scalars(
             select(User).where(User.role == Role.ADMIN, User.active).order_by(User.id).limit(1)
         ).first()
-        first = queries.client_page(session, ViewState(tab=Tab.RISK_SEGMENTS), zone=zone, now=now)
+        first = segments_view.client_page(session, ViewState(tab=Tab.RISK_SEGMENTS), zone=zone, now=now)
     if day is None or not first.rows:
         raise BenchError(f"the book at {url} has no scores; seed it with `csd seed-demo`")
     book = {"clients": clients, "score_days": days, "latest_score_day": day.isoformat()}
@@ -617,8 +621,8 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
 
     def risk_page(state: ViewState) -> Callable[[], Any]:
         def read(session):
-            page = queries.client_page(session, state, zone=zone, now=now)
-            return {"page": page, "counts": queries.segment_counts(session)}
+            page = segments_view.client_page(session, state, zone=zone, now=now)
+            return {"page": page, "counts": segments_view.segment_counts(session)}
 
         return in_session(read)
 
@@ -651,12 +655,12 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
         ViewCase(
             "Overview",
             "overview_model",
-            in_session(lambda s: queries.overview_model(s, now=now, zone=zone)),
+            in_session(lambda s: overview_view.overview_model(s, now=now, zone=zone)),
         ),
         ViewCase(
             "Navbar",
             "shell_status",
-            in_session(lambda s: queries.shell_status(s, zone=zone, now=now)),
+            in_session(lambda s: view_model.shell_status(s, zone=zone, now=now)),
         ),
     ]
     cases += [ViewCase("Risk Segments", name, risk_page(state)) for name, state in risk]
@@ -665,7 +669,7 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
             "Client detail",
             f"{window}-day change",
             in_session(
-                lambda s, w=window: queries.client_detail_model(
+                lambda s, w=window: detail_view.client_detail_model(
                     s, sample["client_id"], window=w, now=now
                 )
             ),
@@ -677,7 +681,7 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
         ViewCase(
             "Analytics",
             p.value,
-            in_session(lambda s, p=p: qa.analytics_data(s, p, Segment.ALL, now=now)),
+            in_session(lambda s, p=p: analytics_view.analytics_data(s, p, Segment.ALL, now=now)),
         )
         for p in periods
     ]

@@ -18,12 +18,12 @@ from typing import Any
 import dash
 from flask import Flask
 
-from dashboard import shell
 from dashboard.api import register_api
 from dashboard.auth import init_auth
 from dashboard.callbacks import register_callbacks
 from dashboard.scheduler import start_if_enabled
 from dashboard.settings import init_settings
+from dashboard.shell import layout as shell_layout
 
 TITLE = "Customer Success Dashboard"
 ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
@@ -55,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.layout = shell.layout
+    app.layout = shell_layout.layout
     register_callbacks(app)
     register_api(server)
     start_if_enabled(server)  # CSD_SCHEDULER=on: the daily job and report schedules

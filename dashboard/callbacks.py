@@ -2,20 +2,33 @@
 
 Callbacks are added with ``@app.callback`` on the instance, never with the
 module-level ``dash.callback``: each app built by ``create_app`` (one per test)
-gets its own complete set.
+gets its own complete set. This list is the one place that says which
+modules register callbacks.
 """
 
 from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import shell
-from dashboard.tabs import client_detail
+from dashboard import admin
+from dashboard.shell import callbacks as shell
+from dashboard.tabs.analytics import callbacks as analytics
+from dashboard.tabs.client_detail import callbacks as client_detail
+from dashboard.tabs.interventions import callbacks as interventions_queue
+from dashboard.tabs.interventions.form import callbacks as new_intervention_form
+from dashboard.tabs.interventions.manage import callbacks as manage_dialog
+from dashboard.tabs.overview import callbacks as overview
+from dashboard.tabs.risk_segments import callbacks as risk_segments
 
 
 def register_callbacks(app: Dash) -> None:
-    """Register the shell's, each tab's and the client detail's callbacks on ``app``."""
+    """Register the shell's, the admin views', each tab's and the client detail's callbacks."""
     shell.register(app)
-    for module in shell.TAB_MODULES.values():
-        module.register(app)
+    admin.register(app)
+    overview.register(app)
+    risk_segments.register(app)
+    interventions_queue.register(app)
+    new_intervention_form.register(app)
+    manage_dialog.register(app)
+    analytics.register(app)
     client_detail.register(app)

@@ -429,7 +429,7 @@ def start_if_enabled(server) -> BackgroundScheduler | None:
     global _scheduler
     if not scheduler_enabled(server.config):
         return None
-    from dashboard.queries import display_zone
+    from dashboard.clock import display_zone
 
     with _start_lock:
         if _scheduler is None:

@@ -28,8 +28,8 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin import access
+from dashboard.components import empty_state, guarded, icon
 from dashboard.ids import ADMIN_VIEW_LINK, AdminIds, ShellIds, admin_view_link_id
-from dashboard.tabs import empty_state, guarded, icon
 from dashboard.view_state import state_of
 
 VIEW_PARAM = "view"

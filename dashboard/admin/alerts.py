@@ -21,9 +21,10 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import queries
 from dashboard.admin import access
 from dashboard.admin.models import BellModel, test_mail, unread_alert_ids
+from dashboard.clock import display_zone, utc_now
+from dashboard.components import guarded, icon
 from dashboard.ids import (
     ALERT_ACTION,
     ALERT_READ,
@@ -35,7 +36,6 @@ from dashboard.ids import (
 )
 from dashboard.mail import send_mail
 from dashboard.sessions import app_database_url, write_session
-from dashboard.tabs import guarded, icon
 from data.repositories.alerts import mark_alerts_read
 
 MENU_WIDTH = "30rem"
@@ -138,7 +138,7 @@ def _test_notification() -> html.Div:
     name, email = access.current_user_contact()
     if not email:
         return html.Div("Your account has no email address, so there is nowhere to send a test to.")
-    zone, now = queries.display_zone(), queries.utc_now()
+    zone, now = display_zone(), utc_now()
     subject, body = test_mail(name, zone=zone, now=now)
     result = send_mail(email, subject, body, url=app_database_url())
     text = result.describe()

@@ -15,12 +15,12 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import queries
 from dashboard.admin import View, access, page_header
 from dashboard.admin.models import OUTBOX_SHOWN, OutboxRow, outbox_model
+from dashboard.clock import display_zone, utc_now
+from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import OUTBOX_ATTACHMENT, OutboxIds, outbox_attachment_id
 from dashboard.sessions import read_session
-from dashboard.tabs import empty_state, error_state, guarded, icon
 from data.repositories.outbox import outbox_attachment
 
 
@@ -115,7 +115,7 @@ def register(app: Dash) -> None:
         if not access.is_admin():
             return empty_state("Only admins can read the outbox.", icon_name="bi-lock")
         with read_session() as session:
-            rows = outbox_model(session, zone=queries.display_zone(), now=queries.utc_now())
+            rows = outbox_model(session, zone=display_zone(), now=utc_now())
         return outbox_table(rows)
 
     @app.callback(

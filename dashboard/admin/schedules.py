@@ -23,7 +23,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
-from dashboard import formatting, queries, settings
+from dashboard import formatting, settings
 from dashboard.admin import View, access, page_header
 from dashboard.admin.jobs import REPORT_RUN_LEASE, start_report_run
 from dashboard.admin.models import (
@@ -38,6 +38,8 @@ from dashboard.admin.models import (
     schedule_form_values,
     schedules_model,
 )
+from dashboard.clock import display_zone, utc_now
+from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import (
     SCHEDULE_ACTION,
     SCHEDULE_ERROR,
@@ -47,7 +49,6 @@ from dashboard.ids import (
 )
 from dashboard.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session, write_session
-from dashboard.tabs import empty_state, error_state, guarded, icon
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import schedules as schedules_repo
 from data.repositories.schedules import ScheduleError
@@ -117,7 +118,7 @@ def _options(kind: type) -> list[dict[str, str]]:
 
 def editor() -> dbc.Modal:
     """The dialog that creates or edits a schedule; ``open_editor`` fills it in."""
-    zone = queries.display_zone().key
+    zone = display_zone().key
     form = html.Div(
         [
             _field("name", dbc.Input(id=ScheduleIds.NAME, maxlength=200, placeholder="Monday summary for the team")),
@@ -395,9 +396,9 @@ def register(app: Dash) -> None:
     )
     def render(_changed: int | None, _ticks: int | None, pending: dict | None):
         """The list; the outcome of every "Run now" whose run has been recorded since."""
-        now = queries.utc_now()
+        now = utc_now()
         with read_session() as session:
-            rows = schedules_model(session, zone=queries.display_zone(), now=now)
+            rows = schedules_model(session, zone=display_zone(), now=now)
         pending = dict(pending or {})
         by_id = {row.id: row for row in rows}
         messages: list[Any] = []
@@ -529,7 +530,7 @@ def register(app: Dash) -> None:
         fields = schedule_fields(dict(zip(FIELD_LABELS, values, strict=True)))
         errors = schedule_field_errors(fields)
         if not errors:
-            zone = queries.display_zone()
+            zone = display_zone()
             try:
                 with write_session() as session:
                     if editing is None:
@@ -561,7 +562,7 @@ def register(app: Dash) -> None:
             )
             return no_update, no_update, no_update, summary, messages, *invalid
         when = (
-            formatting.local_time_text(next_run, queries.display_zone(), now=queries.utc_now())
+            formatting.local_time_text(next_run, display_zone(), now=utc_now())
             if next_run
             else None
         )
@@ -640,9 +641,9 @@ def register(app: Dash) -> None:
         if not access.can_write():
             return no_update, no_update, _feedback(False, access.NOT_A_WRITER), no_update
         schedule_id = int(trigger["schedule"])
-        now = queries.utc_now().floor("s")
+        now = utc_now().floor("s")
         started = start_report_run(
-            app_database_url() or "", schedule_id, now=now, zone=queries.display_zone()
+            app_database_url() or "", schedule_id, now=now, zone=display_zone()
         )
         if not started.started:
             return no_update, no_update, _feedback(False, started.message), no_update

@@ -20,7 +20,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
-from dashboard import queries, settings
+from dashboard import settings
 from dashboard.admin import View, access, page_header
 from dashboard.admin.jobs import start_recalculation
 from dashboard.admin.models import (
@@ -31,10 +31,11 @@ from dashboard.admin.models import (
     run_started_at,
     status_model,
 )
+from dashboard.clock import display_zone, utc_now
+from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import ShellIds, StatusIds
 from dashboard.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session
-from dashboard.tabs import empty_state, error_state, guarded, icon
 
 POLL_MS = 1500
 START_TIMEOUT_SECONDS = 60  # a recalculation whose run row has not appeared by then did not start
@@ -285,7 +286,7 @@ def _model(now: pd.Timestamp) -> StatusModel:
     with read_session() as session:
         return status_model(
             session,
-            zone=queries.display_zone(),
+            zone=display_zone(),
             now=now,
             scheduler_on=scheduler_enabled(current_app.config),
             score_at=configured.score_at,
@@ -315,9 +316,9 @@ def register(app: Dash) -> None:
                 no_update,
                 _feedback(False, f"{access.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
             )
-        now = queries.utc_now().floor("s")
+        now = utc_now().floor("s")
         started = start_recalculation(
-            app_database_url() or "", now=now, zone=queries.display_zone()
+            app_database_url() or "", now=now, zone=display_zone()
         )
         if not started.started:
             return no_update, False, _feedback(False, started.message)
@@ -352,7 +353,7 @@ def register(app: Dash) -> None:
     )
     def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None):
         """The facts, the runs and the progress; the outcome of a requested recalculation once it finished."""
-        now = queries.utc_now()
+        now = utc_now()
         model = _model(now)
         feedback: Any = no_update
         navbar: Any = no_update
@@ -360,7 +361,7 @@ def register(app: Dash) -> None:
         if request and request.get("at"):
             at = pd.Timestamp(request["at"])
             with read_session() as session:
-                run = run_started_at(session, at, zone=queries.display_zone(), now=now)
+                run = run_started_at(session, at, zone=display_zone(), now=now)
             if run is not None and run.state != "running":
                 feedback = _feedback(*finished_run_text(run))
                 navbar = (navbar_changed or 0) + 1

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
+from dashboard.clock import display_zone
 from dashboard.mail import send_mail
-from dashboard.queries import display_zone
 from data.db import database_url, session_factory, session_scope
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Response
 
 from dashboard.api.errors import field_error
-from dashboard.queries import display_zone
+from dashboard.clock import display_zone
 from dashboard.sessions import write_session
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment

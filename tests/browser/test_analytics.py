@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.ids import kpi_card_id
-from dashboard.queries_analytics import analytics_data
+from dashboard.tabs.analytics.view_model import analytics_data
 from data.db import session_scope
 from tests.browser import conftest_data
 from tests.browser.conftest_data import click, figure_data, open_page, wait_for_query

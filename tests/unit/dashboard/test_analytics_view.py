@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from dashboard import figures
-from dashboard import queries_analytics as qa
-from dashboard.tabs.analytics import kpi_grid, team_table
+from dashboard.tabs.analytics import view_model
+from dashboard.tabs.analytics.layout import kpi_grid, team_table
 from dashboard.view_state import ViewState
 from scoring.enums import (
     ClientStatus,
@@ -74,20 +74,20 @@ def book(session, make_user, make_client, make_score, make_intervention):
 
 def test_selection_lives_in_the_url_with_defaults_left_out():
     state = ViewState.from_search("?tab=analytics&period=1y&segment=new_clients&status=all")
-    assert qa.selection(state) == (Period.Y1, Segment.NEW_CLIENTS)
-    assert qa.selection(ViewState.from_search("?period=2y&segment=vip")) == (
+    assert view_model.selection(state) == (Period.Y1, Segment.NEW_CLIENTS)
+    assert view_model.selection(ViewState.from_search("?period=2y&segment=vip")) == (
         Period.D30,
         Segment.ALL,
     )
-    back = qa.with_selection(state, Period.D30, Segment.ALL)
+    back = view_model.with_selection(state, Period.D30, Segment.ALL)
     assert back.to_search() == "?tab=analytics&status=all"
-    assert qa.with_selection(back, Period.D7, Segment.EXISTING_CLIENTS).to_search() == (
+    assert view_model.with_selection(back, Period.D7, Segment.EXISTING_CLIENTS).to_search() == (
         "?tab=analytics&status=all&period=7d&segment=existing_clients"
     )
 
 
 def test_the_kpi_cards_of_a_week_against_the_week_before(book):
-    data = qa.analytics_data(book, "7d", "all", now=NOW)
+    data = view_model.analytics_data(book, "7d", "all", now=NOW)
     assert (data["start"], data["end"]) == ("2026-03-25", "2026-03-31")
     assert (data["previous_start"], data["previous_end"]) == ("2026-03-18", "2026-03-24")
     assert data["score_date"] == "2026-03-31"
@@ -129,7 +129,7 @@ def test_the_kpi_cards_of_a_week_against_the_week_before(book):
 
 
 def test_the_chart_series_are_the_periods_aggregates(book):
-    data = qa.analytics_data(book, "7d", "all", now=NOW)
+    data = view_model.analytics_data(book, "7d", "all", now=NOW)
     # Scored days of the week: 25 Mar (Amelia 60, Ben 35) and 31 Mar (Amelia 70, Cleo 90).
     assert data["daily_scores"] == {
         "day": ["2026-03-25", "2026-03-31"],
@@ -150,44 +150,44 @@ def test_the_chart_series_are_the_periods_aggregates(book):
     assert data["by_member"]["member"] == ["Tom Ellis"]
     assert data["by_member"]["completed"] == [2]
 
-    frames = qa.frames(data)
+    frames = view_model.frames(data)
     trend = figures.score_trend(frames.daily_scores, previous=frames.previous_daily_scores)
     current = next(trace for trace in trend.data if trace.name == "This period")
     assert list(current.y) == [47.5, 80.0]
-    rows = qa.team_rows(frames.by_member)
-    assert rows == [qa.TeamRow("Tom Ellis", 0, 0, 2, "50%", "2.5 days")]
-    assert qa.range_caption(data) == (
+    rows = view_model.team_rows(frames.by_member)
+    assert rows == [view_model.TeamRow("Tom Ellis", 0, 0, 2, "50%", "2.5 days")]
+    assert view_model.range_caption(data) == (
         "25 Mar – 31 Mar 2026, compared with 18 Mar – 24 Mar 2026 · latest scores 31 Mar"
     )
 
 
 def test_the_segment_narrows_every_figure(book):
-    new = qa.analytics_data(book, "7d", "new_clients", now=NOW)
+    new = view_model.analytics_data(book, "7d", "new_clients", now=NOW)
     # Only Cleo was created in the week: her 90 alone, and no intervention.
     assert new["daily_scores"]["average_score"] == [90.0]
     assert new["cards"]["average_health_score"]["value_text"] == "90.0"
     assert new["cards"]["success_rate"]["value_text"] == "–"
     assert new["by_member"]["member"] == []
-    existing = qa.analytics_data(book, "7d", "existing_clients", now=NOW)
+    existing = view_model.analytics_data(book, "7d", "existing_clients", now=NOW)
     assert existing["daily_scores"]["average_score"] == [47.5, 70.0]
     assert existing["cards"]["retention_rate"]["value_text"] == "50.0%"
 
 
 def test_the_cards_and_team_table_draw_from_the_stored_aggregates(book):
-    data = qa.analytics_data(book, "7d", "all", now=NOW)
+    data = view_model.analytics_data(book, "7d", "all", now=NOW)
     rows = kpi_grid(data)
     text = str(rows)
     for key in ("average_health_score", "success_rate", "risk_share_low"):
         assert f"an-kpi-{key.replace('_', '-')}-value" in text
-    table = team_table(qa.team_rows(qa.frames(data).by_member))
+    table = team_table(view_model.team_rows(view_model.frames(data).by_member))
     assert "Tom Ellis" in str(table)
     assert "No interventions" in str(team_table([]))
 
 
 def test_an_empty_database_gives_empty_series_and_dashes(session):
-    data = qa.analytics_data(session, "30d", "all", now=NOW)
+    data = view_model.analytics_data(session, "30d", "all", now=NOW)
     assert data["score_date"] is None
     assert data["daily_scores"] == {"day": [], "average_score": [], "clients": []}
     assert data["cards"]["average_health_score"]["value_text"] == "–"
-    frames = qa.frames(data)
+    frames = view_model.frames(data)
     assert figures.score_trend(frames.daily_scores).layout.annotations  # the empty state's message

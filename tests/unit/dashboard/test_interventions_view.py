@@ -12,10 +12,13 @@ import pandas as pd
 import pytest
 
 from dashboard import intervention_actions as actions
-from dashboard import queries_intervention_forms as qf
-from dashboard import queries_interventions as qi
 from dashboard.ids import InterventionsIds
-from dashboard.tabs.interventions import control_values, filters_from_controls, queue_key
+from dashboard.tabs.interventions import fields
+from dashboard.tabs.interventions import view_model as queue_view
+from dashboard.tabs.interventions.callbacks import filters_from_controls
+from dashboard.tabs.interventions.form import view_model as form_view
+from dashboard.tabs.interventions.layout import control_values, queue_key
+from dashboard.tabs.interventions.manage import view_model as manage_view
 from dashboard.view_state import ViewState
 from scoring.enums import (
     OPEN_STATUSES,
@@ -40,8 +43,8 @@ def state(search: str) -> ViewState:
 
 
 def test_the_plain_url_is_the_open_queue_of_everyone():
-    filters = qi.QueueFilters.from_state(state("?tab=interventions"))
-    assert filters == qi.QueueFilters()
+    filters = queue_view.QueueFilters.from_state(state("?tab=interventions"))
+    assert filters == queue_view.QueueFilters()
     assert filters.statuses == OPEN_STATUSES
     assert filters.params() == []
     assert not filters.has_filters
@@ -52,7 +55,7 @@ def test_filters_round_trip_through_the_url_and_keep_other_tabs_parameters():
         "?tab=interventions&risk=high&status=completed&priority=urgent,high&type=call"
         "&assignee=7&source=auto&mine=1&overdue=1&ipage=3&period=90d"
     )
-    filters = qi.QueueFilters.from_state(state(search))
+    filters = queue_view.QueueFilters.from_state(state(search))
     assert filters.statuses == (InterventionStatus.COMPLETED,)
     assert filters.priorities == (Priority.URGENT, Priority.HIGH)
     assert filters.types == (InterventionType.CALL,)
@@ -65,37 +68,37 @@ def test_filters_round_trip_through_the_url_and_keep_other_tabs_parameters():
         "?tab=interventions&risk=high&period=90d&status=completed&priority=urgent,high&type=call"
         "&assignee=7&source=auto&mine=1&overdue=1&ipage=3"
     )
-    assert qi.QueueFilters.from_state(state(again.to_search())) == filters
+    assert queue_view.QueueFilters.from_state(state(again.to_search())) == filters
 
 
 def test_malformed_filters_in_a_hand_edited_url_are_ignored():
-    filters = qi.QueueFilters.from_state(
+    filters = queue_view.QueueFilters.from_state(
         state("?status=nonsense&priority=soon&assignee=-2&source=robot&ipage=zero&mine=yes")
     )
-    assert filters == qi.QueueFilters()
+    assert filters == queue_view.QueueFilters()
 
 
 def test_all_statuses_is_written_as_all():
-    filters = qi.QueueFilters(statuses=())
+    filters = queue_view.QueueFilters(statuses=())
     assert filters.params() == [("status", "all")]
-    assert qi.QueueFilters.from_state(state("?status=all")).statuses == ()
+    assert queue_view.QueueFilters.from_state(state("?status=all")).statuses == ()
 
 
 def test_status_choices_name_the_common_sets_and_keep_a_hand_made_one():
-    assert qi.status_choice(OPEN_STATUSES) == "open"
-    assert qi.status_choice((InterventionStatus.IN_PROGRESS, InterventionStatus.PENDING)) == "open"
-    assert qi.status_choice(()) == "all"
-    assert qi.status_choice((InterventionStatus.CANCELLED,)) == "cancelled"
+    assert queue_view.status_choice(OPEN_STATUSES) == "open"
+    assert queue_view.status_choice((InterventionStatus.IN_PROGRESS, InterventionStatus.PENDING)) == "open"
+    assert queue_view.status_choice(()) == "all"
+    assert queue_view.status_choice((InterventionStatus.CANCELLED,)) == "cancelled"
     mixed = (InterventionStatus.PENDING, InterventionStatus.COMPLETED)
-    assert qi.status_choice(mixed) == "pending,completed"
-    assert qi.statuses_of_choice("pending,completed") == mixed
-    assert qi.statuses_of_choice("open") == OPEN_STATUSES
-    labels = [o["label"] for o in qi.status_filter_options(mixed)]
+    assert queue_view.status_choice(mixed) == "pending,completed"
+    assert queue_view.statuses_of_choice("pending,completed") == mixed
+    assert queue_view.statuses_of_choice("open") == OPEN_STATUSES
+    labels = [o["label"] for o in queue_view.status_filter_options(mixed)]
     assert labels[0] == "Open" and labels[-1] == "Pending or Completed"
 
 
 def test_a_control_change_goes_back_to_the_first_page_but_the_pager_does_not():
-    filters = qi.QueueFilters(page=4)
+    filters = queue_view.QueueFilters(page=4)
     values = control_values(filters)
     assert values == {
         "status": "open", "priority": [], "type": [], "assignee": None, "source": "any",
@@ -107,7 +110,7 @@ def test_a_control_change_goes_back_to_the_first_page_but_the_pager_does_not():
     assert (changed.priorities, changed.page) == ((Priority.URGENT,), 1)
     paged = filters_from_controls(filters, InterventionsIds.PAGER, {**values, "page": 2})
     assert paged == filters.replace(page=2)
-    assert filters_from_controls(changed, InterventionsIds.CLEAR, values) == qi.QueueFilters()
+    assert filters_from_controls(changed, InterventionsIds.CLEAR, values) == queue_view.QueueFilters()
     source = filters_from_controls(filters, InterventionsIds.SOURCE, {**values, "source": "manual"})
     assert source.source == Source.MANUAL
     assert queue_key(source) == "source=manual"
@@ -115,15 +118,15 @@ def test_a_control_change_goes_back_to_the_first_page_but_the_pager_does_not():
 
 def test_the_filters_in_words():
     names = {3: "Tom Ellis"}
-    text = qi.filters_text(
-        qi.QueueFilters(priorities=(Priority.URGENT, Priority.HIGH), assignee=3, overdue_only=True),
+    text = queue_view.filters_text(
+        queue_view.QueueFilters(priorities=(Priority.URGENT, Priority.HIGH), assignee=3, overdue_only=True),
         names,
     )
     assert (
         text
         == "open · urgent or high priority · assigned to Tom Ellis · overdue only · priority, then due date"
     )
-    assert qi.filters_text(qi.QueueFilters(statuses=(), mine=True), names).startswith(
+    assert queue_view.filters_text(queue_view.QueueFilters(statuses=(), mine=True), names).startswith(
         "all statuses · assigned to me"
     )
 
@@ -144,7 +147,7 @@ def test_the_filters_in_words():
     ],
 )
 def test_due_state_by_hand(due, status, expected):
-    assert qi.due_state(due, status, now=NOW) == expected
+    assert queue_view.due_state(due, status, now=NOW) == expected
 
 
 def _queue_frame() -> pd.DataFrame:
@@ -174,7 +177,7 @@ def _queue_frame() -> pd.DataFrame:
 
 
 def test_queue_rows_are_ready_to_show():
-    urgent, review = qi.queue_rows(_queue_frame(), now=NOW, zone=LONDON)
+    urgent, review = queue_view.queue_rows(_queue_frame(), now=NOW, zone=LONDON)
     assert (urgent.priority_label, urgent.type_label, urgent.source_label) == (
         "Urgent",
         "Phone call",
@@ -194,8 +197,8 @@ def test_the_export_shows_times_in_the_display_zone():
     summer = _queue_frame().assign(
         due_date=pd.to_datetime(["2026-07-14 09:30", "2026-07-10 17:00"], utc=True)
     )
-    out = qi.export_frame(summer, zone=LONDON)
-    assert list(out.columns) == list(qi.EXPORT_COLUMNS.values())
+    out = queue_view.export_frame(summer, zone=LONDON)
+    assert list(out.columns) == list(queue_view.EXPORT_COLUMNS.values())
     # British summer time is UTC+1.
     assert out["due"].tolist() == ["2026-07-14 10:30", "2026-07-10 18:00"]
     assert out["started"].tolist() == ["", "2026-01-04 10:00"]
@@ -219,42 +222,42 @@ def test_queue_counts_follow_the_filters_over_every_open_intervention():
             ),
         }
     )
-    everyone = qi.queue_counts(open_frame, qi.QueueFilters(), user_id=None, now=NOW)
-    assert everyone == qi.QueueCounts(open=4, overdue=2, due_soon=1)
-    mine = qi.queue_counts(open_frame, qi.QueueFilters(mine=True), user_id=3, now=NOW)
-    assert mine == qi.QueueCounts(open=2, overdue=1, due_soon=1)
-    calls = qi.QueueFilters(
+    everyone = queue_view.queue_counts(open_frame, queue_view.QueueFilters(), user_id=None, now=NOW)
+    assert everyone == queue_view.QueueCounts(open=4, overdue=2, due_soon=1)
+    mine = queue_view.queue_counts(open_frame, queue_view.QueueFilters(mine=True), user_id=3, now=NOW)
+    assert mine == queue_view.QueueCounts(open=2, overdue=1, due_soon=1)
+    calls = queue_view.QueueFilters(
         types=(InterventionType.CALL,), priorities=(Priority.HIGH, Priority.LOW)
     )
-    assert qi.queue_counts(open_frame, calls, user_id=None, now=NOW) == qi.QueueCounts(2, 1, 1)
-    pending = qi.QueueFilters(statuses=(InterventionStatus.PENDING,), overdue_only=True)
-    assert qi.queue_counts(open_frame, pending, user_id=None, now=NOW) == qi.QueueCounts(2, 2, 0)
-    closed = qi.QueueFilters(statuses=(InterventionStatus.COMPLETED,))
-    assert qi.queue_counts(open_frame, closed, user_id=None, now=NOW) == qi.QueueCounts(0, 0, 0)
+    assert queue_view.queue_counts(open_frame, calls, user_id=None, now=NOW) == queue_view.QueueCounts(2, 1, 1)
+    pending = queue_view.QueueFilters(statuses=(InterventionStatus.PENDING,), overdue_only=True)
+    assert queue_view.queue_counts(open_frame, pending, user_id=None, now=NOW) == queue_view.QueueCounts(2, 2, 0)
+    closed = queue_view.QueueFilters(statuses=(InterventionStatus.COMPLETED,))
+    assert queue_view.queue_counts(open_frame, closed, user_id=None, now=NOW) == queue_view.QueueCounts(0, 0, 0)
 
 
 def test_client_options_search_names_and_keep_the_chosen_one():
     names = pd.DataFrame(
         {"client_id": ["a", "b", "c"], "name": ["Amelia Hart", "Chidi Okafor", "Hartley Moss"]}
     )
-    assert [o["value"] for o in qi.client_options(names, "hart")] == ["a", "c"]
-    assert [o["value"] for o in qi.client_options(names, "okafor", selected="a")] == ["a", "b"]
-    assert qi.client_options(names, "nobody") == []
+    assert [o["value"] for o in queue_view.client_options(names, "hart")] == ["a", "c"]
+    assert [o["value"] for o in queue_view.client_options(names, "okafor", selected="a")] == ["a", "b"]
+    assert queue_view.client_options(names, "nobody") == []
 
 
 def test_assignee_options_show_open_work_and_a_former_assignee_as_it_is():
     members = [
-        qi.Member(1, "Alex Morgan", 5, True),
-        qi.Member(2, "Former Member", 0, False),
+        queue_view.Member(1, "Alex Morgan", 5, True),
+        queue_view.Member(2, "Former Member", 0, False),
     ]
-    assert qi.assignee_options(members) == [{"label": "Alex Morgan (5 open)", "value": 1}]
-    kept = qi.assignee_options(members, current=2)
+    assert queue_view.assignee_options(members) == [{"label": "Alex Morgan (5 open)", "value": 1}]
+    kept = queue_view.assignee_options(members, current=2)
     assert kept[-1] == {
         "label": "Former Member (cannot take new work)",
         "value": 2,
         "disabled": True,
     }
-    assert [o["label"] for o in qi.assignee_filter_options(members)] == [
+    assert [o["label"] for o in queue_view.assignee_filter_options(members)] == [
         "Alex Morgan",
         "Former Member (former)",
     ]
@@ -265,26 +268,26 @@ def test_assignee_options_show_open_work_and_a_former_assignee_as_it_is():
 
 def test_the_default_due_date_is_spelled_out_for_the_priority():
     # Thursday 15 Jan 2026, 12:00 in London: high is 48 hours later, on Saturday.
-    assert qf.default_due_text("high", now=NOW, zone=LONDON) == (
+    assert fields.default_due_text("high", now=NOW, zone=LONDON) == (
         "Leave empty for the default: 48 hours for high priority, due Sat 17 Jan 12:00."
     )
-    assert qf.default_due_text("low", now=NOW, zone=LONDON) == (
+    assert fields.default_due_text("low", now=NOW, zone=LONDON) == (
         "Leave empty for the default: 30 days for low priority, due Sat 14 Feb 12:00."
     )
 
 
 def test_a_picked_due_date_is_local_time_and_17_00_without_a_time():
-    assert qf.parse_due("2026-01-20", None, zone=LONDON) == dt.datetime(
+    assert fields.parse_due("2026-01-20", None, zone=LONDON) == dt.datetime(
         2026, 1, 20, 17, 0, tzinfo=dt.UTC
     )
     # In summer London is UTC+1.
-    assert qf.parse_due("2026-07-20", "09:15", zone=LONDON) == dt.datetime(
+    assert fields.parse_due("2026-07-20", "09:15", zone=LONDON) == dt.datetime(
         2026, 7, 20, 8, 15, tzinfo=dt.UTC
     )
-    assert qf.parse_due(None, "09:15", zone=LONDON) is None
-    with pytest.raises(qf.DueError):
-        qf.parse_due("20/07/2026", None, zone=LONDON)
-    assert qf.local_due_fields(dt.datetime(2026, 7, 20, 8, 15, 42, tzinfo=dt.UTC), LONDON) == (
+    assert fields.parse_due(None, "09:15", zone=LONDON) is None
+    with pytest.raises(fields.DueError):
+        fields.parse_due("20/07/2026", None, zone=LONDON)
+    assert fields.local_due_fields(dt.datetime(2026, 7, 20, 8, 15, 42, tzinfo=dt.UTC), LONDON) == (
         "2026-07-20",
         "09:15",
     )
@@ -296,13 +299,13 @@ def _new(**changes):
         "due_time": "17:00", "title": "  Call   about the venue ", "notes": " Ask about the band. ",
     }  # fmt: skip
     values.update(changes)
-    return qf.check_new(**values, zone=LONDON)
+    return form_view.check_new(**values, zone=LONDON)
 
 
 def test_a_complete_form_gives_what_the_rules_take():
     checked, errors = _new()
     assert errors == {}
-    assert checked == qf.NewIntervention(
+    assert checked == form_view.NewIntervention(
         client_id="c-1", type=InterventionType.CALL, priority=Priority.HIGH, assigned_to=3,
         due_date=None, title="Call about the venue", description="Ask about the band.",
     )  # fmt: skip
@@ -323,22 +326,22 @@ def test_each_missing_or_wrong_field_gets_its_own_message():
 
 
 def test_the_clients_risk_suggests_a_priority():
-    risk = qf.ClientRisk(
+    risk = form_view.ClientRisk(
         score=32, level=RiskLevel.CRITICAL, day=dt.date(2026, 1, 15), factor="Logins"
     )
-    assert qf.client_hint(risk) == (
+    assert form_view.client_hint(risk) == (
         "Critical risk, score 32 on 15 Jan, main factor logins: urgent priority suggested.",
         Priority.URGENT,
     )
     assert (
-        qf.client_hint(qf.ClientRisk(55, RiskLevel.HIGH, dt.date(2026, 1, 15), None))[1]
+        form_view.client_hint(form_view.ClientRisk(55, RiskLevel.HIGH, dt.date(2026, 1, 15), None))[1]
         == Priority.HIGH
     )
     assert (
-        qf.client_hint(qf.ClientRisk(85, RiskLevel.LOW, dt.date(2026, 1, 15), None))[1]
+        form_view.client_hint(form_view.ClientRisk(85, RiskLevel.LOW, dt.date(2026, 1, 15), None))[1]
         == Priority.LOW
     )
-    assert qf.client_hint(None) == (
+    assert form_view.client_hint(None) == (
         "Not scored on the latest score day: choose the priority yourself.",
         None,
     )
@@ -351,21 +354,21 @@ def test_client_risk_reads_the_latest_score_day(session, make_client, make_score
     make_score("c-1", dt.date(2024, 3, 2), 38.6, primary_factor="logins")
     make_score("c-2", dt.date(2024, 3, 1), 90.0)
     # 38.6 shows as 39: critical (0-39).
-    assert qf.client_risk(session, "c-1") == qf.ClientRisk(
+    assert form_view.client_risk(session, "c-1") == form_view.ClientRisk(
         39, RiskLevel.CRITICAL, dt.date(2024, 3, 2), "Logins"
     )
-    assert qf.client_risk(session, "c-2") is None  # not scored on 2 Mar
+    assert form_view.client_risk(session, "c-2") is None  # not scored on 2 Mar
 
 
 def test_refusals_of_the_rules_go_beside_their_field():
-    assert qf.refusal(actions.InvalidInput("x", field="assigned_to")) == (
+    assert fields.refusal(actions.InvalidInput("x", field="assigned_to")) == (
         "assignee",
-        qf.FIELD_MESSAGES["assigned_to"],
+        fields.FIELD_MESSAGES["assigned_to"],
     )
     conflict = actions.InterventionConflict("stale", code="version_conflict")
-    assert qf.refusal(conflict) == (None, qf.CONFLICT_MESSAGE)
+    assert fields.refusal(conflict) == (None, fields.CONFLICT_MESSAGE)
     closed = actions.InterventionConflict("It is closed.", code="intervention_closed")
-    assert qf.refusal(closed) == (None, "It is closed.")
+    assert fields.refusal(closed) == (None, "It is closed.")
 
 
 # -- the manage dialog -----------------------------------------------------------------
@@ -392,7 +395,7 @@ def _record(**changes) -> dict:
 
 
 def test_the_dialog_model_has_the_loaded_values_and_the_history_newest_first():
-    model = qf.manage_model(_record(), now=NOW, zone=LONDON)
+    model = manage_view.manage_model(_record(), now=NOW, zone=LONDON)
     assert model.loaded == {
         "id": 12, "version": 4, "status": "in_progress", "priority": "high", "assigned_to": 3,
         "due_date": "2026-01-14", "due_time": "09:30", "outcome": None, "responded": "unknown",
@@ -416,18 +419,18 @@ def test_the_dialog_model_has_the_loaded_values_and_the_history_newest_first():
     ],
 )
 def test_the_status_choices_are_the_allowed_moves_but_cancelling(status, offered):
-    assert [o["value"] for o in qf.status_options(status)] == offered
+    assert [o["value"] for o in manage_view.status_options(status)] == offered
 
 
 def _changes(**form):
-    loaded = qf.manage_model(_record(), now=NOW, zone=LONDON).loaded
+    loaded = manage_view.manage_model(_record(), now=NOW, zone=LONDON).loaded
     values = {
         "status": loaded["status"], "priority": loaded["priority"], "assignee": loaded["assigned_to"],
         "due_date": loaded["due_date"], "due_time": loaded["due_time"], "outcome": None,
         "responded": "unknown",
     }  # fmt: skip
     values.update(form)
-    return qf.manage_changes(loaded, **values, zone=LONDON)
+    return manage_view.manage_changes(loaded, **values, zone=LONDON)
 
 
 def test_only_what_the_person_changed_is_sent():
@@ -454,9 +457,9 @@ def test_completing_sends_the_outcome_and_the_clients_response():
 
 
 def test_notes_are_trimmed_and_limited():
-    assert qf.check_note("  Called back.  ") == ("Called back.", None)
-    assert qf.check_note("   ") == (None, None)
-    assert qf.check_note("x" * 5001) == (None, "Keep the note to 5,000 characters (5,001 now).")
+    assert manage_view.check_note("  Called back.  ") == ("Called back.", None)
+    assert manage_view.check_note("   ") == (None, None)
+    assert manage_view.check_note("x" * 5001) == (None, "Keep the note to 5,000 characters (5,001 now).")
 
 
 # -- against a database ----------------------------------------------------------------
@@ -484,7 +487,7 @@ def test_queue_page_orders_pages_and_counts_from_the_database(
     add(Priority.HIGH, -50, status=InterventionStatus.COMPLETED, outcome=Outcome.RESOLVED)
     session.flush()
 
-    page = qi.queue_page(session, qi.QueueFilters(), user_id=None, now=now, zone=LONDON)
+    page = queue_view.queue_page(session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON)
     # Urgent first, overdue before the rest; then high, then low; the completed one is not open.
     assert [row.id for row in page.rows] == [
         urgent_overdue.id,
@@ -493,17 +496,17 @@ def test_queue_page_orders_pages_and_counts_from_the_database(
         low.id,
     ]
     assert (page.total, page.pages, page.page) == (4, 1, 1)
-    assert page.counts == qi.QueueCounts(open=4, overdue=1, due_soon=2)
+    assert page.counts == queue_view.QueueCounts(open=4, overdue=1, due_soon=2)
     assert page.summary == "Interventions 1–4 of 4"
 
-    mine = qi.queue_page(session, qi.QueueFilters(mine=True), user_id=tom.id, now=now, zone=LONDON)
+    mine = queue_view.queue_page(session, queue_view.QueueFilters(mine=True), user_id=tom.id, now=now, zone=LONDON)
     assert [row.id for row in mine.rows] == [urgent_overdue.id, urgent_later.id, low.id]
 
     # A page past the end shows the last one.
-    everything = qi.QueueFilters(statuses=(), page=9)
-    last = qi.queue_page(session, everything, user_id=None, now=now, zone=LONDON)
+    everything = queue_view.QueueFilters(statuses=(), page=9)
+    last = queue_view.queue_page(session, everything, user_id=None, now=now, zone=LONDON)
     assert (last.page, last.total, len(last.rows)) == (1, 5, 5)
 
-    assert [m.name for m in qi.team_members(session)] == ["Tom Ellis"]
-    export = qi.queue_export(session, qi.QueueFilters(), user_id=None, now=now, zone=LONDON)
+    assert [m.name for m in queue_view.team_members(session)] == ["Tom Ellis"]
+    export = queue_view.queue_export(session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON)
     assert export["id"].tolist() == [urgent_overdue.id, urgent_later.id, high_soon.id, low.id]

@@ -12,16 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import queries
 from dashboard.ids import Tab
-from dashboard.tabs.client_detail import change_note
-from dashboard.tabs.risk_segments import (
-    ANY_ACTIVITY,
-    _state_from_controls,
-    column_defs,
-    control_values,
-    filters_text,
-)
+from dashboard.tabs.client_detail import view_model as detail_view
+from dashboard.tabs.client_detail.layout import change_note
+from dashboard.tabs.overview import view_model as overview_view
+from dashboard.tabs.risk_segments import view_model as segments_view
+from dashboard.tabs.risk_segments.callbacks import control_values, state_from_controls
+from dashboard.tabs.risk_segments.layout import ANY_ACTIVITY, column_defs, filters_text
 from dashboard.view_state import ViewState
 from scoring.enums import InterventionStatus, Outcome, RiskLevel, Trend
 from scoring.model import COMPONENTS
@@ -44,7 +41,7 @@ def test_stat_cards_compare_two_days_by_hand():
     previous = day_scores((80, "low"), (55, "high"), (30, "critical"))
     cards = {
         card.key: card
-        for card in queries.stat_cards(current, previous, open_now=3, open_before=5, since="3 Mar")
+        for card in overview_view.stat_cards(current, previous, open_now=3, open_before=5, since="3 Mar")
     }
 
     # 4 clients against 3: one more, and a larger book is better.
@@ -75,7 +72,7 @@ def test_more_clients_at_risk_is_worse_and_a_lower_average_is_worse():
     previous = day_scores((90, "low"), (30, "critical"))
     cards = {
         c.key: c
-        for c in queries.stat_cards(current, previous, open_now=0, open_before=0, since="3 Mar")
+        for c in overview_view.stat_cards(current, previous, open_now=0, open_before=0, since="3 Mar")
     }
     assert (cards["at_risk"].delta_text, cards["at_risk"].tone) == ("▲ 1 since 3 Mar", "worse")
     # 40.0 against 60.0.
@@ -84,7 +81,7 @@ def test_more_clients_at_risk_is_worse_and_a_lower_average_is_worse():
 
 
 def test_stat_cards_without_an_earlier_day_say_so():
-    cards = queries.stat_cards(
+    cards = overview_view.stat_cards(
         day_scores((1234, "low")), None, open_now=1, open_before=None, since="3 Mar"
     )
     assert [card.delta_text for card in cards] == ["no earlier data"] * 4
@@ -94,7 +91,7 @@ def test_stat_cards_without_an_earlier_day_say_so():
 
 def test_stat_cards_of_an_empty_book():
     empty = day_scores()
-    cards = queries.stat_cards(empty, empty, open_now=0, open_before=0, since="3 Mar")
+    cards = overview_view.stat_cards(empty, empty, open_now=0, open_before=0, since="3 Mar")
     assert [card.value_text for card in cards] == ["0", "0", "–", "0"]
     assert cards[2].delta_text == "no earlier data"
 
@@ -113,18 +110,18 @@ def test_open_at_counts_interventions_open_at_an_instant():
         }
     )
     # Now: only the second (the first was completed 3 days ago, the third cancelled).
-    assert queries.open_at(frame, t) == 1
+    assert overview_view.open_at(frame, t) == 1
     # 7 days ago: the first was open; the second not created yet; the third already cancelled.
-    assert queries.open_at(frame, t - pd.Timedelta(days=7)) == 1
+    assert overview_view.open_at(frame, t - pd.Timedelta(days=7)) == 1
     # 8.5 days ago: the first and the third.
-    assert queries.open_at(frame, t - pd.Timedelta(days=8, hours=12)) == 2
-    assert queries.open_at(frame.iloc[0:0], t) == 0
+    assert overview_view.open_at(frame, t - pd.Timedelta(days=8, hours=12)) == 2
+    assert overview_view.open_at(frame.iloc[0:0], t) == 0
 
 
 def test_reference_day_is_the_latest_7_to_10_days_before():
     days = [D - dt.timedelta(days=n) for n in (11, 10, 8, 6)]
-    assert queries.reference_day(days, D) == D - dt.timedelta(days=8)
-    assert queries.reference_day([D - dt.timedelta(days=11), D], D) is None
+    assert overview_view.reference_day(days, D) == D - dt.timedelta(days=8)
+    assert overview_view.reference_day([D - dt.timedelta(days=11), D], D) is None
 
 
 def test_recent_scores_newest_first_then_lowest_score():
@@ -138,20 +135,20 @@ def test_recent_scores_newest_first_then_lowest_score():
             "updated_at": [t, t, t, t - pd.Timedelta(hours=1)],
         }
     )
-    rows = queries.recent_scores(scores, {"a": "Ann", "b": "Bea", "c": "Cat"}, limit=3)
+    rows = overview_view.recent_scores(scores, {"a": "Ann", "b": "Bea", "c": "Cat"}, limit=3)
     assert [(r.name, r.score, r.risk_level, r.trend) for r in rows] == [
         ("Bea", 40, RiskLevel.HIGH, Trend.DECLINING),
         ("Cat", 60, RiskLevel.MEDIUM, Trend.IMPROVING),
         ("Ann", 90, RiskLevel.LOW, Trend.STABLE),
     ]
-    assert queries.recent_scores(scores.iloc[0:0], {}) == []
+    assert overview_view.recent_scores(scores.iloc[0:0], {}) == []
 
 
 # -- Risk Segments ---------------------------------------------------------------------
 
 
 def test_segment_cards_count_and_share_each_level():
-    cards = queries.segment_cards({"low": 3, "medium": 1, "critical": 1})
+    cards = segments_view.segment_cards({"low": 3, "medium": 1, "critical": 1})
     assert [(c.level, c.clients, c.share_text) for c in cards] == [
         (RiskLevel.LOW, 3, "60% of clients"),
         (RiskLevel.MEDIUM, 1, "20% of clients"),
@@ -163,7 +160,7 @@ def test_segment_cards_count_and_share_each_level():
         "0–39",
         "Immediate action",
     )
-    assert {c.share_text for c in queries.segment_cards({})} == {"no clients"}
+    assert {c.share_text for c in segments_view.segment_cards({})} == {"no clients"}
 
 
 @pytest.mark.parametrize(
@@ -181,12 +178,12 @@ def test_proximity_alert_is_for_weddings_within_30_days_at_high_or_critical_risk
     days_to_wedding, level, expected
 ):
     wedding = pd.Timestamp(D + dt.timedelta(days=days_to_wedding))
-    assert queries.proximity_days(wedding, level, D) == expected
+    assert segments_view.proximity_days(wedding, level, D) == expected
 
 
 def test_no_proximity_alert_without_a_wedding_date():
-    assert queries.proximity_days(None, "critical", D) is None
-    assert queries.proximity_days(pd.NaT, "critical", D) is None
+    assert segments_view.proximity_days(None, "critical", D) is None
+    assert segments_view.proximity_days(pd.NaT, "critical", D) is None
 
 
 def test_grid_rows_are_ready_to_show():
@@ -210,7 +207,7 @@ def test_grid_rows_are_ready_to_show():
         }
     )
     now = pd.Timestamp("2026-11-26 12:00", tz="UTC")
-    first, second = queries.grid_rows(page, day=D, zone=LONDON, now=now)
+    first, second = segments_view.grid_rows(page, day=D, zone=LONDON, now=now)
     assert first == {
         "client_id": "c1",
         "name": "Priya Shah",
@@ -238,10 +235,10 @@ def test_grid_rows_are_ready_to_show():
 
 
 def test_client_page_summary():
-    page = queries.ClientPage(D, [], total=1234, page=3, pages=124, page_size=10)
+    page = segments_view.ClientPage(D, [], total=1234, page=3, pages=124, page_size=10)
     assert page.summary == "Clients 21–30 of 1,234"
-    assert queries.ClientPage(D, [], 0, 1, 1, 10).summary == "No clients match"
-    assert queries.ClientPage(None, [], 0, 1, 1, 10).summary.startswith("No health scores yet")
+    assert segments_view.ClientPage(D, [], 0, 1, 1, 10).summary == "No clients match"
+    assert segments_view.ClientPage(None, [], 0, 1, 1, 10).summary.startswith("No health scores yet")
 
 
 def test_column_defs_hide_the_last_interaction_time_on_the_projector():
@@ -272,7 +269,7 @@ def test_change_explanation_splits_the_change_by_component():
             _history_row(D, 0.0),  # overall 90.0
         ]
     )
-    change = queries.change_explanation(history, end_day=D, window=7)
+    change = detail_view.change_explanation(history, end_day=D, window=7)
     assert (change.start_day, change.end_day) == (D - dt.timedelta(days=7), D)
     assert (change.start_score, change.end_score, change.change) == (95.0, 90.0, -5.0)
     parts = change.parts.set_index("component")["contribution_shown"]
@@ -283,7 +280,7 @@ def test_change_explanation_splits_the_change_by_component():
     assert change.parts.set_index("component").loc["recency", "label"] == "Recency"
 
     # 30 days back there is no score: the change since the first one (D - 9, overall 98.0).
-    month = queries.change_explanation(history, end_day=D, window=30)
+    month = detail_view.change_explanation(history, end_day=D, window=30)
     assert (month.start_day, month.start_score, month.change) == (
         D - dt.timedelta(days=9),
         98.0,
@@ -295,8 +292,8 @@ def test_change_explanation_splits_the_change_by_component():
 
 def test_no_change_explanation_without_two_days():
     one_day = pd.DataFrame([_history_row(D, 0.0)])
-    assert queries.change_explanation(one_day, end_day=D, window=7) is None
-    assert queries.change_explanation(one_day.iloc[0:0], end_day=D, window=7) is None
+    assert detail_view.change_explanation(one_day, end_day=D, window=7) is None
+    assert detail_view.change_explanation(one_day.iloc[0:0], end_day=D, window=7) is None
     assert "Not enough score history" in change_note(None, 7)
 
 
@@ -370,24 +367,24 @@ def _controls(**changes):
 def test_a_segment_card_shows_its_level_and_a_second_click_shows_all():
     state = ViewState(tab=Tab.RISK_SEGMENTS, page=4)
     card = {"type": "rs-segment-card", "level": "high"}
-    high = _state_from_controls(state, card, **_controls())
+    high = state_from_controls(state, card, **_controls())
     assert (high.risk, high.page) == ((RiskLevel.HIGH,), 1)
-    assert _state_from_controls(high, card, **_controls()).risk == ()
+    assert state_from_controls(high, card, **_controls()).risk == ()
 
 
 def test_filters_go_back_to_page_one_but_paging_does_not():
     state = ViewState(tab=Tab.RISK_SEGMENTS, page=4)
-    searched = _state_from_controls(state, "rs-search", **_controls(search="  Kew "))
+    searched = state_from_controls(state, "rs-search", **_controls(search="  Kew "))
     assert (searched.search, searched.page) == ("Kew", 1)
-    sorted_ = _state_from_controls(state, "rs-sort", **_controls(sort="wedding_date:desc"))
+    sorted_ = state_from_controls(state, "rs-sort", **_controls(sort="wedding_date:desc"))
     assert (sorted_.sort, sorted_.order, sorted_.page) == ("wedding_date", "desc", 1)
-    dated = _state_from_controls(
+    dated = state_from_controls(
         state,
         "rs-wedding",
         **_controls(wedding_from="2027-01-31T00:00:00", wedding_to="2027-01-01"),
     )
     assert (dated.wedding_from, dated.wedding_to) == (dt.date(2027, 1, 1), dt.date(2027, 1, 31))
-    paged = _state_from_controls(state, "rs-pager", **_controls(page=7))
+    paged = state_from_controls(state, "rs-pager", **_controls(page=7))
     assert paged.page == 7
 
 
@@ -395,7 +392,7 @@ def test_clear_filters_keeps_sort_and_client():
     state = ViewState.from_search(
         "?tab=risk-segments&risk=low&q=x&activity=idle&sort=wedding_date&order=asc&client=c9"
     )
-    cleared = _state_from_controls(state, "rs-clear", **_controls())
+    cleared = state_from_controls(state, "rs-clear", **_controls())
     assert cleared == ViewState(
         tab=Tab.RISK_SEGMENTS, sort="wedding_date", order="asc", client="c9"
     )
@@ -454,7 +451,7 @@ def test_overview_model_reads_the_book_by_hand(session, make_client, make_score,
         outcome=Outcome.RESOLVED,
     )
 
-    model = queries.overview_model(session, now=now, zone=LONDON)
+    model = overview_view.overview_model(session, now=now, zone=LONDON)
 
     assert (model.day, model.reference) == (D, week_before)
     cards = {card.key: (card.value_text, card.delta_text) for card in model.cards}
@@ -475,29 +472,29 @@ def test_client_page_pages_on_the_server(session, make_client, make_score):
         make_score(f"c{i:02d}", D, float(i * 4))
     now = pd.Timestamp("2026-03-10 12:00", tz="UTC")
 
-    first = queries.client_page(session, ViewState(), zone=LONDON, now=now, page_size=10)
+    first = segments_view.client_page(session, ViewState(), zone=LONDON, now=now, page_size=10)
     assert (first.total, first.pages, len(first.rows)) == (25, 3, 10)
     assert [row["score"] for row in first.rows] == [i * 4 for i in range(10)]
 
     # A page past the end shows the last one.
-    last = queries.client_page(session, ViewState(page=9), zone=LONDON, now=now, page_size=10)
+    last = segments_view.client_page(session, ViewState(page=9), zone=LONDON, now=now, page_size=10)
     assert (last.page, [row["client_id"] for row in last.rows]) == (
         3,
         [f"c{i}" for i in range(20, 25)],
     )
 
-    kew = queries.client_page(session, ViewState(search="kew"), zone=LONDON, now=now)
+    kew = segments_view.client_page(session, ViewState(search="kew"), zone=LONDON, now=now)
     assert [row["name"] for row in kew.rows] == ["Client 07"]
-    critical = queries.client_page(
+    critical = segments_view.client_page(
         session, ViewState(risk=(RiskLevel.CRITICAL,)), zone=LONDON, now=now, page_size=100
     )
     assert critical.total == 10  # scores 0, 4, ... 36
-    assert queries.segment_counts(session) == {"low": 5, "medium": 5, "high": 5, "critical": 10}
+    assert segments_view.segment_counts(session) == {"low": 5, "medium": 5, "high": 5, "critical": 10}
 
 
 def test_client_detail_model_of_an_unknown_client(session):
     assert (
-        queries.client_detail_model(session, "nobody", window=7, now=pd.Timestamp.now(tz="UTC"))
+        detail_view.client_detail_model(session, "nobody", window=7, now=pd.Timestamp.now(tz="UTC"))
         is None
     )
 

@@ -19,39 +19,47 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
-from dashboard import figures, formatting, queries
-from dashboard.ids import ClientDetailIds, ShellIds
-from dashboard.sessions import read_session
-from dashboard.tabs import (
+from dashboard import formatting
+from dashboard.clock import as_date
+from dashboard.components import (
     empty_state,
-    error_state,
     graph,
-    guarded,
     icon,
     risk_badge,
     trend_arrow,
 )
-from dashboard.tabs.intervention_form import new_intervention_link
-from dashboard.view_state import CHANGE_WINDOWS, DEFAULT_WINDOW, state_of
+from dashboard.ids import ClientDetailIds
+from dashboard.tabs.client_detail import view_model as detail_view
+from dashboard.tabs.risk_segments import view_model as segments_view
+from dashboard.view_state import CHANGE_WINDOWS, DEFAULT_WINDOW
 from scoring.columns import COVERAGE, PRIMARY_FACTOR, RISK_LEVEL, SCORE_INT, TREND
 from scoring.enums import ClientStatus, RiskLevel, Trend
 from scoring.model import COMPONENT_BY_NAME
 
 DETAIL_KEY = ClientDetailIds.KEY
+
+
 # Chart heights in pixels (history, sub-scores, components, waterfall): laptop, projector.
 GRAPH_HEIGHTS = {False: (340, 340, 500, 470), True: (430, 430, 620, 560)}
+
+
 # Their widths in twelfths: two charts a row on a laptop, one a row (larger) on the projector.
 COLUMN_WIDTHS = {False: (7, 5, 5, 7), True: (12, 12, 12, 12)}
+
+
 COLUMN_IDS = (
     ClientDetailIds.COLUMN_HISTORY,
     ClientDetailIds.COLUMN_SUBSCORES,
     ClientDetailIds.COLUMN_COMPONENTS,
     ClientDetailIds.COLUMN_WATERFALL,
 )
+
+
 HEADER = ClientDetailIds.HEADER
+
+
 CHANGE_NOTE = ClientDetailIds.CHANGE_NOTE
 
 
@@ -153,19 +161,16 @@ def layout() -> dbc.Modal:
     )
 
 
-# -- pieces ----------------------------------------------------------------------------
-
-
 def _fact(label: str, value: Any) -> html.Div:
     return html.Div(
         [html.Div(label, className="kpi-label mb-0"), html.Div(value, className="fw-semibold")]
     )
 
 
-def header(detail: queries.ClientDetail) -> html.Div:
+def header(detail: detail_view.ClientDetail) -> html.Div:
     """Who the client is, and the score today with its level, trend, coverage and main risk factor."""
     client = detail.client
-    wedding = queries.as_date(client.get("wedding_date"))
+    wedding = as_date(client.get("wedding_date"))
     status = ClientStatus(client.get("status", ClientStatus.ACTIVE.value))
     facts: list[Any] = []
     if isinstance(client.get("partner_names"), str):
@@ -190,7 +195,7 @@ def header(detail: queries.ClientDetail) -> html.Div:
         level = RiskLevel(latest[RISK_LEVEL])
         trend = latest.get(TREND)
         factor = latest.get(PRIMARY_FACTOR)
-        alert = queries.proximity_days(client.get("wedding_date"), level.value, detail.day)
+        alert = segments_view.proximity_days(client.get("wedding_date"), level.value, detail.day)
         score_block = [
             html.Div(
                 [
@@ -250,7 +255,7 @@ def header(detail: queries.ClientDetail) -> html.Div:
     )
 
 
-def interventions_list(detail: queries.ClientDetail, *, zone, now: pd.Timestamp) -> Any:
+def interventions_list(detail: detail_view.ClientDetail, *, zone, now: pd.Timestamp) -> Any:
     """The client's interventions, newest first, each with its notes."""
     frame = detail.interventions
     if frame.empty:
@@ -258,7 +263,7 @@ def interventions_list(detail: queries.ClientDetail, *, zone, now: pd.Timestamp)
     notes = detail.notes
     items = []
     for row in frame.to_dict("records"):
-        labels = queries.intervention_labels(row)
+        labels = detail_view.intervention_labels(row)
         own = notes[notes["intervention_id"] == row["id"]] if not notes.empty else notes
         due = formatting.local_time_text(row.get("due_date"), zone, now=now)
         meta = [
@@ -305,7 +310,7 @@ def interventions_list(detail: queries.ClientDetail, *, zone, now: pd.Timestamp)
     return dbc.ListGroup(items, id=ClientDetailIds.INTERVENTION_LIST)
 
 
-def change_note(change: queries.ChangeExplanation | None, window: int) -> str:
+def change_note(change: detail_view.ChangeExplanation | None, window: int) -> str:
     if change is None:
         return "Not enough score history to explain a change yet."
     days = (change.end_day - change.start_day).days
@@ -315,165 +320,3 @@ def change_note(change: queries.ChangeExplanation | None, window: int) -> str:
         "Each bar is one component's effective weight times the change in its score "
         "(plus the effect of components gaining or losing data); together they make the change."
     )
-
-
-# -- callbacks -------------------------------------------------------------------------
-
-
-def _key(search: str | None) -> dict | None:
-    state = state_of(search)
-    if not state.client:
-        return None
-    return {"client": state.client, "window": state.window, "presentation": state.presentation}
-
-
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(ShellIds.URL, "search", allow_duplicate=True),
-        Output(ClientDetailIds.MODAL, "is_open"),
-        Output(ClientDetailIds.WINDOW, "value"),
-        Output(DETAIL_KEY, "data"),
-        Input(ShellIds.URL, "search"),
-        Input(ClientDetailIds.CLOSE, "n_clicks"),
-        Input(ClientDetailIds.MODAL, "is_open"),
-        Input(ClientDetailIds.WINDOW, "value"),
-        State(DETAIL_KEY, "data"),
-        prevent_initial_call="initial_duplicate",
-    )
-    def sync_detail(
-        search: str | None,
-        _close: int | None,
-        is_open: bool | None,
-        window: int | None,
-        key: dict | None,
-    ):
-        """URL -> dialog (open, window); closing it or changing the window -> URL."""
-        state = state_of(search)
-        trigger = ctx.triggered_id
-        if trigger == ClientDetailIds.CLOSE or (trigger == ClientDetailIds.MODAL and not is_open):
-            if not state.client:
-                return no_update, False if is_open else no_update, no_update, no_update
-            return (
-                state.replace(client=None, window=DEFAULT_WINDOW).to_search(),
-                False,
-                no_update,
-                no_update,
-            )
-        if trigger == ClientDetailIds.MODAL:
-            raise PreventUpdate
-        if trigger == ClientDetailIds.WINDOW:
-            new = state.replace(window=int(window or DEFAULT_WINDOW))
-            new_key = _key(new.to_search())
-            return (
-                (new.to_search() if new != state else no_update),
-                no_update,
-                no_update,
-                (new_key if new_key != key else no_update),
-            )
-        new_key = _key(search)
-        return (
-            no_update,
-            bool(state.client) if bool(state.client) != bool(is_open) else no_update,
-            state.window if state.window != window else no_update,
-            new_key if new_key != key else no_update,
-        )
-
-    def _failed() -> tuple:
-        blank = figures.empty_figure("", message="")
-        return (
-            "Client",
-            error_state("this client"),
-            blank,
-            blank,
-            blank,
-            blank,
-            "",
-            "",
-            *graph_styles(False),
-        )
-
-    @app.callback(
-        Output(ClientDetailIds.TITLE, "children"),
-        Output(HEADER, "children"),
-        Output(ClientDetailIds.HISTORY, "figure"),
-        Output(ClientDetailIds.SUBSCORES, "figure"),
-        Output(ClientDetailIds.COMPONENTS, "figure"),
-        Output(ClientDetailIds.WATERFALL, "figure"),
-        Output(CHANGE_NOTE, "children"),
-        Output(ClientDetailIds.INTERVENTIONS, "children"),
-        Output(ClientDetailIds.HISTORY, "style"),
-        Output(ClientDetailIds.SUBSCORES, "style"),
-        Output(ClientDetailIds.COMPONENTS, "style"),
-        Output(ClientDetailIds.WATERFALL, "style"),
-        *(Output(column, "lg") for column in COLUMN_IDS),
-        Input(DETAIL_KEY, "data"),
-        Input(ShellIds.DATA_VERSION, "data"),
-    )
-    @guarded("the client detail", _failed)
-    def render_detail(key: dict | None, _version: int | None):
-        """Everything about the client in the URL, for its change window."""
-        if not key:
-            raise PreventUpdate
-        presentation = bool(key.get("presentation"))
-        window = int(key.get("window") or DEFAULT_WINDOW)
-        now = queries.utc_now()
-        zone = queries.display_zone()
-        with read_session() as session:
-            detail = queries.client_detail_model(
-                session, str(key["client"]), window=window, now=now
-            )
-        if detail is None:
-            blank = figures.empty_figure("", message="")
-            missing = empty_state("There is no client with this id.", hint="The link may be out of date.",
-                                  icon_name="bi-person-x")  # fmt: skip
-            return (
-                "Client not found",
-                missing,
-                blank,
-                blank,
-                blank,
-                blank,
-                "",
-                "",
-                *graph_styles(False),
-            )
-        name = str(detail.client["name"])
-        history = figures.score_history(
-            detail.history,
-            client_name=name,
-            interventions=detail.interventions,
-            presentation=presentation,
-        )
-        if detail.latest is not None:
-            subscores = figures.subscore_bars(detail.latest, presentation=presentation)
-            components = figures.component_bars(detail.latest, presentation=presentation)
-        else:
-            subscores = figures.empty_figure("Sub-scores", presentation=presentation)
-            components = figures.empty_figure("Score components", presentation=presentation)
-        change = detail.change
-        if change is not None:
-            waterfall = figures.change_waterfall(
-                change.parts,
-                start_score=change.start_score,
-                end_score=change.end_score,
-                start_label=formatting.date_text(change.start_day, year=False),
-                end_label=formatting.date_text(change.end_day, year=False),
-                presentation=presentation,
-            )
-        else:
-            waterfall = figures.empty_figure("Why the score changed", presentation=presentation,
-                                             message="Not enough score history yet")  # fmt: skip
-        return (
-            name,
-            header(detail),
-            history,
-            subscores,
-            components,
-            waterfall,
-            change_note(change, window),
-            [
-                new_intervention_link(str(key["client"]), presentation=presentation),
-                interventions_list(detail, zone=zone, now=now),
-            ],
-            *graph_styles(presentation),
-        )

@@ -6,10 +6,10 @@ in SQL, one page of ``PAGE_SIZE`` at a time). Overdue rows are tinted and say
 by how long; those due within 48 hours say when. Above the queue: how many
 are open, overdue and due soon among the filtered interventions (every page).
 
-State: the filters and the page live in the URL (``queries_interventions.QueueFilters``);
+State: the filters and the page live in the URL (``view_model.QueueFilters``);
 every control writes to it and follows it through the tab's own
 ``dcc.Location``, as on Risk Segments. ``iv=<id>`` opens an intervention in the
-manage dialog and ``new=1`` the new-intervention form (``intervention_form``).
+manage dialog and ``new=1`` the new-intervention form (``form/``).
 
 Roles: everyone sees the queue and can export it; viewers find "New
 intervention" disabled (it says why) and the dialog read-only, and every
@@ -25,23 +25,26 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
-from dashboard import queries
-from dashboard import queries_interventions as qi
-from dashboard.ids import IV_OPEN, InterventionsIds, intervention_open_id, open_client_id
+from dashboard.components import icon, table_header
+from dashboard.ids import InterventionsIds, intervention_open_id, open_client_id
 from dashboard.sessions import read_session
-from dashboard.tabs import error_state, guarded, icon, if_changed, table_header
-from dashboard.tabs import intervention_form as form
-from dashboard.tabs import intervention_manage as manage
-from dashboard.tabs.intervention_form import current_user
-from dashboard.view_state import ViewState, state_of
-from scoring.enums import InterventionStatus, InterventionType, Priority, Source
+from dashboard.tabs.interventions import view_model
+from dashboard.tabs.interventions.form import layout as form_layout
+from dashboard.tabs.interventions.form.layout import current_user
+from dashboard.tabs.interventions.manage import layout as manage_layout
+from dashboard.view_state import ViewState
+from scoring.enums import InterventionStatus, InterventionType, Priority
 
 IDS = InterventionsIds
+
+
 TAB_URL = IDS.URL
+
+
 ANY = "any"
+
 
 # Bootstrap's classes for a priority: urgent stands out most, low least.
 PRIORITY_COLOURS: dict[str, tuple[str, str]] = {
@@ -53,6 +56,8 @@ PRIORITY_COLOURS: dict[str, tuple[str, str]] = {
     ),
     Priority.LOW.value: ("light", "text-secondary border"),
 }
+
+
 STATUS_COLOURS: dict[str, str] = {
     InterventionStatus.PENDING.value: "text-secondary-emphasis",
     InterventionStatus.IN_PROGRESS.value: "text-primary fw-semibold",
@@ -61,16 +66,9 @@ STATUS_COLOURS: dict[str, str] = {
 }
 
 
-def queue_key(filters: qi.QueueFilters) -> str:
+def queue_key(filters: view_model.QueueFilters) -> str:
     """The part of the URL that shapes the queue (so opening a dialog does not redraw it)."""
     return "&".join(f"{k}={v}" for k, v in filters.params())
-
-
-def _filters_of_key(key: str | None) -> qi.QueueFilters:
-    return qi.QueueFilters.from_state(state_of(f"?{key or ''}"))
-
-
-# -- pieces ----------------------------------------------------------------------------
 
 
 def priority_badge(priority: str, label: str) -> dbc.Badge:
@@ -78,7 +76,7 @@ def priority_badge(priority: str, label: str) -> dbc.Badge:
     return dbc.Badge(label, color=colour, class_name=f"{text} fs-6 fw-semibold", pill=False)
 
 
-def _due_cell(row: qi.QueueRow) -> list[Any]:
+def _due_cell(row: view_model.QueueRow) -> list[Any]:
     parts: list[Any] = [html.Div(row.due_text, className="text-nowrap")]
     if row.due_tone == "overdue":
         parts.append(
@@ -99,7 +97,7 @@ def _due_cell(row: qi.QueueRow) -> list[Any]:
     return parts
 
 
-def _status_cell(row: qi.QueueRow) -> list[Any]:
+def _status_cell(row: view_model.QueueRow) -> list[Any]:
     parts: list[Any] = [
         html.Span(row.status_label, className=f"text-nowrap {STATUS_COLOURS.get(row.status, '')}")
     ]
@@ -108,7 +106,7 @@ def _status_cell(row: qi.QueueRow) -> list[Any]:
     return parts
 
 
-def queue_table(rows: list[qi.QueueRow]) -> Any:
+def queue_table(rows: list[view_model.QueueRow]) -> Any:
     """The queue's page as a table; the title opens the manage dialog, the client its detail."""
     if not rows:
         return html.Div(
@@ -173,7 +171,7 @@ def queue_table(rows: list[qi.QueueRow]) -> Any:
     )
 
 
-def counts_strip(counts: qi.QueueCounts) -> list[Any]:
+def counts_strip(counts: view_model.QueueCounts) -> list[Any]:
     """Open, overdue and due-soon interventions among the filtered ones, large enough for a projector."""
 
     def count(value: int, label: str, tone: str, icon_name: str, key: str) -> html.Div:
@@ -212,7 +210,9 @@ def _labelled(label: str, control: Any, control_id: str, **width: int) -> dbc.Co
     )
 
 
-def _filters(filters: qi.QueueFilters, members: list[qi.Member], user_id: int | None) -> dbc.Card:
+def _filters(
+    filters: view_model.QueueFilters, members: list[view_model.Member], user_id: int | None
+) -> dbc.Card:
     values = control_values(filters)
     return dbc.Card(
         dbc.CardBody(
@@ -222,7 +222,7 @@ def _filters(filters: qi.QueueFilters, members: list[qi.Member], user_id: int | 
                         "Status",
                         dbc.Select(
                             id=IDS.STATUS,
-                            options=qi.status_filter_options(filters.statuses),
+                            options=view_model.status_filter_options(filters.statuses),
                             value=values["status"],
                         ),
                         IDS.STATUS,
@@ -261,7 +261,7 @@ def _filters(filters: qi.QueueFilters, members: list[qi.Member], user_id: int | 
                         "Assigned to",
                         dcc.Dropdown(
                             id=IDS.ASSIGNEE,
-                            options=qi.assignee_filter_options(members),
+                            options=view_model.assignee_filter_options(members),
                             value=values["assignee"],
                             placeholder="Anyone",
                             disabled=filters.mine,
@@ -275,7 +275,7 @@ def _filters(filters: qi.QueueFilters, members: list[qi.Member], user_id: int | 
                         dbc.Select(
                             id=IDS.SOURCE,
                             options=[{"label": "Any source", "value": ANY}]
-                            + [{"label": f"{label} only", "value": s.value} for s, label in qi.SOURCE_LABELS.items()],
+                            + [{"label": f"{label} only", "value": s.value} for s, label in view_model.SOURCE_LABELS.items()],
                             value=values["source"],
                         ),
                         IDS.SOURCE,
@@ -308,10 +308,10 @@ def _filters(filters: qi.QueueFilters, members: list[qi.Member], user_id: int | 
 
 def layout(state: ViewState) -> html.Div:
     """The tab's frame with its controls set from ``state``; ``update_queue`` fills in the queue."""
-    filters = qi.QueueFilters.from_state(state)
+    filters = view_model.QueueFilters.from_state(state)
     user_id, _name, can_write = current_user()
     with read_session() as session:
-        members = qi.team_members(session)
+        members = view_model.team_members(session)
     actions: list[Any] = [
         dbc.Button(
             [icon("bi-plus-lg", "me-1"), "New intervention"],
@@ -319,7 +319,7 @@ def layout(state: ViewState) -> html.Div:
             n_clicks=0,
             color="primary",
             disabled=not can_write,
-            title=None if can_write else qi.WRITE_REFUSED,
+            title=None if can_write else view_model.WRITE_REFUSED,
         )
     ]
     actions.append(
@@ -363,23 +363,17 @@ def layout(state: ViewState) -> html.Div:
                 ],
                 class_name="mb-3",
             ),
-            form.new_form(can_write=can_write),
-            manage.manage_dialog(),
+            form_layout.new_form(can_write=can_write),
+            manage_layout.manage_dialog(),
         ],
         id="interventions-tab",
     )
 
 
-# -- state <-> controls ----------------------------------------------------------------
-
-
-CONTROL_ORDER = ("status", "priority", "type", "assignee", "source", "mine", "overdue", "page")
-
-
-def control_values(filters: qi.QueueFilters) -> dict[str, Any]:
+def control_values(filters: view_model.QueueFilters) -> dict[str, Any]:
     """What each filter control shows for ``filters`` (pure: unit-tested)."""
     return {
-        "status": qi.status_choice(filters.statuses),
+        "status": view_model.status_choice(filters.statuses),
         "priority": [p.value for p in filters.priorities],
         "type": [t.value for t in filters.types],
         "assignee": filters.assignee,
@@ -388,169 +382,3 @@ def control_values(filters: qi.QueueFilters) -> dict[str, Any]:
         "overdue": filters.overdue_only,
         "page": filters.page,
     }
-
-
-def filters_from_controls(
-    filters: qi.QueueFilters, trigger: Any, values: dict[str, Any]
-) -> qi.QueueFilters:
-    """The filters after the control ``trigger`` changed to ``values[...]`` (pure: unit-tested)."""
-    first = {"page": 1}
-    if trigger == IDS.CLEAR:
-        return qi.QueueFilters()
-    if trigger == IDS.STATUS:
-        return filters.replace(statuses=qi.statuses_of_choice(values["status"]), **first)
-    if trigger == IDS.PRIORITY:
-        wanted = set(values["priority"] or [])
-        return filters.replace(priorities=tuple(p for p in Priority if p.value in wanted), **first)
-    if trigger == IDS.TYPE:
-        wanted = set(values["type"] or [])
-        return filters.replace(
-            types=tuple(t for t in InterventionType if t.value in wanted), **first
-        )
-    if trigger == IDS.ASSIGNEE:
-        value = values["assignee"]
-        return filters.replace(assignee=int(value) if value not in (None, "") else None, **first)
-    if trigger == IDS.SOURCE:
-        value = values["source"]
-        return filters.replace(
-            source=Source(value) if value in {s.value for s in Source} else None, **first
-        )
-    if trigger == IDS.MINE:
-        return filters.replace(mine=bool(values["mine"]), **first)
-    if trigger == IDS.OVERDUE_ONLY:
-        return filters.replace(overdue_only=bool(values["overdue"]), **first)
-    if trigger == IDS.PAGER:
-        return filters.replace(page=max(1, int(values["page"] or 1)))
-    return filters  # fmt: skip
-
-
-def _plain(name: str, value: Any) -> Any:
-    if name in ("priority", "type"):
-        return list(value or [])
-    if name in ("mine", "overdue"):
-        return bool(value)
-    return value
-
-
-def register(app: Dash) -> None:
-    """The queue's callbacks, then the dialogs' (``intervention_form``, ``intervention_manage``)."""
-
-    @app.callback(
-        Output(TAB_URL, "search"),
-        Output(IDS.STATUS, "value"),
-        Output(IDS.PRIORITY, "value"),
-        Output(IDS.TYPE, "value"),
-        Output(IDS.ASSIGNEE, "value"),
-        Output(IDS.SOURCE, "value"),
-        Output(IDS.MINE, "value"),
-        Output(IDS.OVERDUE_ONLY, "value"),
-        Output(IDS.PAGER, "active_page"),
-        Output(IDS.ASSIGNEE, "disabled"),
-        Output(IDS.QUEUE_KEY, "data"),
-        Output(IDS.PRESENTATION, "data"),
-        Input(TAB_URL, "search"),
-        Input(IDS.STATUS, "value"),
-        Input(IDS.PRIORITY, "value"),
-        Input(IDS.TYPE, "value"),
-        Input(IDS.ASSIGNEE, "value"),
-        Input(IDS.SOURCE, "value"),
-        Input(IDS.MINE, "value"),
-        Input(IDS.OVERDUE_ONLY, "value"),
-        Input(IDS.PAGER, "active_page"),
-        Input(IDS.CLEAR, "n_clicks"),
-        State(IDS.QUEUE_KEY, "data"),
-        State(IDS.PRESENTATION, "data"),
-        prevent_initial_call=True,
-    )
-    def sync_filters(
-        search, status, priority, kind, assignee, source, mine, overdue, page, _clear,
-        key, presentation_shown,
-    ):  # fmt: skip
-        """Filters -> URL when one changes; URL -> filters on navigation (back, links)."""
-        state = state_of(search)
-        filters = qi.QueueFilters.from_state(state)
-        current = {
-            "status": status, "priority": priority, "type": kind, "assignee": assignee,
-            "source": source, "mine": mine, "overdue": overdue, "page": page,
-        }  # fmt: skip
-        trigger = ctx.triggered_id
-        new = filters if trigger == TAB_URL else filters_from_controls(filters, trigger, current)
-        new_state = new.apply_to(state)
-        controls = control_values(new)
-        new_key = queue_key(new)
-        return (
-            new_state.to_search() if new_state != state else no_update,
-            *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
-            new.mine,
-            if_changed(new_key, key),
-            if_changed(state.presentation, presentation_shown),
-        )
-
-    def _failed() -> tuple:
-        return error_state("the intervention queue"), 1, "", []
-
-    @app.callback(
-        Output(IDS.TABLE, "children"),
-        Output(IDS.PAGER, "max_value"),
-        Output(IDS.SUMMARY, "children"),
-        Output(IDS.COUNTS, "children"),
-        Input(IDS.QUEUE_KEY, "data"),
-        Input(IDS.CHANGED, "data"),
-    )
-    @guarded("the intervention queue", _failed)
-    def update_queue(key: str | None, _changed: int | None):
-        """One page of the queue for the URL's filters, and the counts over every page."""
-        filters = _filters_of_key(key)
-        user_id, _name, _can_write = current_user()
-        with read_session() as session:
-            page = qi.queue_page(
-                session,
-                filters,
-                user_id=user_id,
-                now=queries.utc_now(),
-                zone=queries.display_zone(),
-            )
-            names = {m.id: m.name for m in qi.team_members(session)}
-        summary = [
-            html.Span(page.summary, className="fw-semibold", id="iv-summary-text"),
-            html.Div(qi.filters_text(filters, names), className="small fw-normal text-muted"),
-        ]
-        return queue_table(page.rows), page.pages, summary, counts_strip(page.counts)
-
-    @app.callback(
-        Output(IDS.DOWNLOAD, "data"),
-        Input(IDS.EXPORT, "n_clicks"),
-        State(IDS.QUEUE_KEY, "data"),
-        prevent_initial_call=True,
-    )
-    @guarded("the queue export", lambda: no_update)
-    def export_queue(clicks: int | None, key: str | None):
-        """The filtered queue, every page, as a CSV file."""
-        if not clicks:
-            raise PreventUpdate
-        filters = _filters_of_key(key)
-        user_id, _name, _can_write = current_user()
-        now, zone = queries.utc_now(), queries.display_zone()
-        with read_session() as session:
-            frame = qi.queue_export(session, filters, user_id=user_id, now=now, zone=zone)
-        return dcc.send_data_frame(
-            frame.to_csv, qi.export_filename(filters, now=now, zone=zone), index=False
-        )
-
-    @app.callback(
-        Output(TAB_URL, "search", allow_duplicate=True),
-        Input({"type": IV_OPEN, "intervention": ALL}, "n_clicks"),
-        State(TAB_URL, "search"),
-        prevent_initial_call=True,
-    )
-    def open_intervention(_clicks: list[int | None], search: str | None):
-        """A click on an intervention's title opens it in the manage dialog."""
-        if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        state = state_of(search)
-        return qi.with_param(
-            state, qi.OPEN_PARAM, str(ctx.triggered_id["intervention"])
-        ).to_search()
-
-    form.register(app)
-    manage.register(app)

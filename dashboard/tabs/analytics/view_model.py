@@ -349,9 +349,7 @@ def team_rows(by_member: pd.DataFrame) -> list[TeamRow]:
                 overdue=int(row.get(OVERDUE) or 0),
                 completed=int(row.get(COMPLETED) or 0),
                 success=percent(rate) if rate is not None and not pd.isna(rate) else "–",
-                resolution=hours_text(hours)
-                if hours is not None and not pd.isna(hours)
-                else "–",
+                resolution=hours_text(hours) if hours is not None and not pd.isna(hours) else "–",
             )
         )
     return rows

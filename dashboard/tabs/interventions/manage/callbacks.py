@@ -1,268 +1,39 @@
-"""The Interventions tab's dialog for one intervention (``?iv=<id>``): status, outcome, notes, reassigning, cancelling.
-
-Move the status on (completing asks for the outcome and whether the client
-responded), reassign it, change its priority or due date, add a note to its
-history (each note with its author and time), or cancel it. The dialog sends
-only what the person changed, with the version it loaded; when someone else
-changed the intervention in between, the rules refuse
-(``InterventionConflict``), nothing is overwritten and the dialog says so,
-with a button to reload.
-
-Every change goes through ``dashboard.intervention_actions``, the rules the
-REST API applies, in one transaction; a refusal of those rules appears beside
-the field it concerns. ``save`` checks the role first, so a viewer's direct
-request is refused too; viewers see the dialog read-only. A completed
-intervention still takes notes, its outcome and the client's response; a
-cancelled one only notes.
-"""
+"""The manage dialog's callbacks: open an intervention, save a change, cancel it."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import intervention_actions as actions
-from dashboard import queries
-from dashboard import queries_intervention_forms as qf
-from dashboard import queries_interventions as qi
-from dashboard.ids import IV_FIELD_ERROR, InterventionsIds
+from dashboard.clock import display_zone, utc_now
+from dashboard.components import guarded
+from dashboard.ids import IV_FIELD_ERROR
 from dashboard.sessions import read_session, write_session
-from dashboard.tabs import guarded, icon
-from dashboard.tabs.intervention_form import (
+from dashboard.tabs.interventions import fields
+from dashboard.tabs.interventions import view_model as queue_view
+from dashboard.tabs.interventions.form.callbacks import errors_for, unchanged
+from dashboard.tabs.interventions.form.layout import (
     HIDDEN,
     SHOWN,
     current_user,
-    errors_for,
-    field_error,
     message_alert,
-    unchanged,
 )
+from dashboard.tabs.interventions.manage import view_model as manage_view
+from dashboard.tabs.interventions.manage.layout import IDS, MANAGE, facts_list, history_list
 from dashboard.view_state import state_of
-from scoring.enums import InterventionStatus, Outcome, Priority
+from scoring.enums import InterventionStatus, Outcome
 
 log = logging.getLogger(__name__)
 
-IDS = InterventionsIds
-MANAGE = "manage"
+
 MANAGE_FIELDS = ("status", "outcome", "responded", "priority", "assignee", "due", "note")
 
 
-def _manage_field(label: str, control: Any, field: str, control_id: str, **width: int) -> dbc.Col:
-    return dbc.Col(
-        [dbc.Label(label, html_for=control_id, class_name="fw-semibold mb-1 small"), control, field_error(MANAGE, field)],
-        **width,
-    )  # fmt: skip
-
-
-def manage_dialog() -> dbc.Modal:
-    """The dialog of one intervention, closed; ``load_manage`` and ``fill_manage`` fill it."""
-    outcome_block = html.Div(
-        dbc.Row(
-            [
-                _manage_field(
-                    "Outcome",
-                    dbc.RadioItems(
-                        id=IDS.MANAGE_OUTCOME,
-                        options=[
-                            {"label": html.Span([html.Span(o.label, className="fw-semibold"), html.Span(f" · {qf.OUTCOME_HELP[o]}", className="text-muted small")]), "value": o.value}
-                            for o in Outcome
-                        ],
-                    ),
-                    "outcome",
-                    IDS.MANAGE_OUTCOME,
-                    md=7,
-                ),
-                _manage_field(
-                    "Did the client respond?",
-                    dbc.RadioItems(
-                        id=IDS.MANAGE_RESPONDED,
-                        options=[{"label": label, "value": key} for key, label in qf.RESPONDED_LABELS.items()],
-                        inline=True,
-                    ),
-                    "responded",
-                    IDS.MANAGE_RESPONDED,
-                    md=5,
-                ),
-            ],
-            class_name="g-3",
-        ),
-        id=IDS.MANAGE_OUTCOME_BLOCK,
-        className="border rounded p-3 mb-3 bg-body-tertiary",
-        style=HIDDEN,
-    )  # fmt: skip
-    details = dbc.Row(
-        [
-            _manage_field("Status", dbc.Select(id=IDS.MANAGE_STATUS, options=[]), "status", IDS.MANAGE_STATUS, md=3),
-            _manage_field(
-                "Priority",
-                dbc.Select(id=IDS.MANAGE_PRIORITY, options=[{"label": p.label, "value": p.value} for p in Priority]),
-                "priority",
-                IDS.MANAGE_PRIORITY,
-                md=3,
-            ),
-            _manage_field(
-                "Assigned to",
-                dcc.Dropdown(id=IDS.MANAGE_ASSIGNEE, options=[], placeholder="Unassigned"),
-                "assignee",
-                IDS.MANAGE_ASSIGNEE,
-                md=6,
-            ),
-            _manage_field(
-                "Due",
-                dbc.Row(
-                    [
-                        dbc.Col(dbc.Input(id=IDS.MANAGE_DUE_DATE, type="date"), xs=7),
-                        dbc.Col(dbc.Input(id=IDS.MANAGE_DUE_TIME, type="time"), xs=5),
-                    ],
-                    class_name="g-2",
-                ),
-                "due",
-                IDS.MANAGE_DUE_DATE,
-                md=6,
-            ),
-        ],
-        class_name="g-3 mb-3",
-    )  # fmt: skip
-    # Shown and hidden by its outer box: Bootstrap's d-flex would win over an inline display: none.
-    cancel_row = html.Div(
-        html.Div(
-            [
-                html.Span("Cancel this intervention? It stays in the history as cancelled.", className="fw-semibold me-2"),
-                dbc.Button("Yes, cancel it", id=IDS.MANAGE_CANCEL_CONFIRM, n_clicks=0, color="danger", size="sm", class_name="me-2"),
-                dbc.Button("Keep it", id=IDS.MANAGE_CANCEL_KEEP, n_clicks=0, color="secondary", outline=True, size="sm"),
-            ],
-            className="alert alert-warning d-flex align-items-center flex-wrap gap-1 py-2 mb-2",
-        ),
-        id=IDS.MANAGE_CANCEL_ROW,
-        className="w-100",
-        style=HIDDEN,
-    )  # fmt: skip
-    return dbc.Modal(
-        [
-            dcc.Store(id=IDS.MANAGE_LOADED),
-            dbc.ModalHeader(dbc.ModalTitle(id=IDS.MANAGE_TITLE), close_button=True),
-            dbc.ModalBody(
-                [
-                    html.Div(id=IDS.MANAGE_FACTS, className="mb-3"),
-                    html.Div(
-                        [
-                            html.Div(id=IDS.MANAGE_ALERT),
-                            dbc.Button(
-                                [icon("bi-arrow-clockwise", "me-1"), "Reload it"],
-                                id=IDS.MANAGE_RELOAD,
-                                n_clicks=0,
-                                color="warning",
-                                size="sm",
-                                style=HIDDEN,
-                                class_name="mb-3",
-                            ),
-                        ]
-                    ),
-                    html.Div(
-                        [icon("bi-eye", "me-1"), qi.WRITE_REFUSED],
-                        id=IDS.MANAGE_READONLY,
-                        className="alert alert-secondary py-2",
-                        style=HIDDEN,
-                    ),
-                    details,
-                    outcome_block,
-                    dbc.Label("Add a note", html_for=IDS.MANAGE_NOTE, class_name="fw-semibold mb-1 small"),
-                    dbc.Textarea(
-                        id=IDS.MANAGE_NOTE,
-                        rows=2,
-                        placeholder="What happened, what was agreed, what comes next",
-                    ),
-                    field_error(MANAGE, "note"),
-                    html.H6("History", className="mt-3 mb-2"),
-                    html.Div(id=IDS.MANAGE_HISTORY),
-                ]
-            ),
-            dbc.ModalFooter(
-                [
-                    cancel_row,
-                    html.Div(
-                        [
-                            dbc.Button(
-                                [icon("bi-x-octagon", "me-1"), "Cancel intervention"],
-                                id=IDS.MANAGE_CANCEL,
-                                n_clicks=0,
-                                color="danger",
-                                outline=True,
-                            ),
-                            html.Div(
-                                [
-                                    dbc.Button("Close", id=IDS.MANAGE_CLOSE, n_clicks=0, color="secondary", outline=True),
-                                    dbc.Button([icon("bi-check-lg", "me-1"), "Save changes"], id=IDS.MANAGE_SAVE, n_clicks=0, color="primary"),
-                                ],
-                                className="d-flex gap-2 ms-auto",
-                            ),
-                        ],
-                        className="d-flex w-100 align-items-center",
-                    ),
-                ]
-            ),
-        ],
-        id=IDS.MANAGE,
-        is_open=False,
-        size="lg",
-        scrollable=True,
-    )  # fmt: skip
-
-
-# -- pieces drawn from the loaded intervention ------------------------------------------
-
-
-def _facts(view: dict[str, Any]) -> html.Div:
-    due_class = {"overdue": "text-danger fw-semibold", "soon": "text-warning-emphasis fw-semibold"}.get(
-        view["due_tone"], "text-muted"
-    )  # fmt: skip
-    children: list[Any] = [
-        html.Div(
-            [
-                html.Span(view["client_name"], className="fw-semibold"),
-                html.Span(f" · {view['type_label']} · {view['source_label']} · created {view['created_text']}", className="text-muted"),
-            ]
-        ),
-    ]  # fmt: skip
-    if view["due_note"]:
-        icon_name = {"overdue": "bi-exclamation-triangle-fill", "soon": "bi-alarm"}.get(
-            view["due_tone"], "bi-calendar-event"
-        )
-        children.append(
-            html.Div([icon(icon_name, "me-1"), f"Due {view['due_text']}, {view['due_note']}"], className=due_class)
-        )  # fmt: skip
-    if view["description"]:
-        children.append(
-            html.Div(view["description"], className="mt-1", style={"whiteSpace": "pre-line"})
-        )
-    return html.Div(children)
-
-
-def history_list(notes: list[dict[str, str]]) -> Any:
-    """The notes, newest first, each with its author and time."""
-    if not notes:
-        return html.Div("No notes yet.", className="text-muted small")
-    return html.Ul(
-        [
-            html.Li(
-                [
-                    html.Div([html.Span(n["author"], className="fw-semibold"), html.Span(f" · {n['when']}", className="text-muted")], className="small"),
-                    html.Div(n["body"], style={"whiteSpace": "pre-line"}),
-                ],
-                className="list-group-item px-2 py-2",
-            )
-            for n in notes
-        ],
-        className="list-group list-group-flush border rounded",
-        id="iv-history-list",
-    )  # fmt: skip
-
-
-def _view(model: qf.ManageModel) -> dict[str, Any]:
+def _view(model: manage_view.ManageModel) -> dict[str, Any]:
     """The loaded intervention as the dialog's store keeps it (plain JSON)."""
     return {
         "loaded": model.loaded,
@@ -285,16 +56,13 @@ def _view(model: qf.ManageModel) -> dict[str, Any]:
 
 
 def _load(intervention_id: int) -> dict[str, Any] | None:
-    now, zone = queries.utc_now(), queries.display_zone()
+    now, zone = utc_now(), display_zone()
     with read_session() as session:
         try:
-            record = qf.manage_record(session, intervention_id)
+            record = manage_view.manage_record(session, intervention_id)
         except actions.InterventionNotFound:
             return None
-    return _view(qf.manage_model(record, now=now, zone=zone))
-
-
-# -- callbacks -------------------------------------------------------------------------
+    return _view(manage_view.manage_model(record, now=now, zone=zone))
 
 
 def register(app: Dash) -> None:
@@ -319,13 +87,18 @@ def register(app: Dash) -> None:
     def load_manage(search, _close, is_open, _reload, loaded):
         """URL ``iv`` -> the dialog open with that intervention; closing it takes ``iv`` out of the URL."""
         state = state_of(search)
-        wanted = qi.url_param(state, qi.OPEN_PARAM)
+        wanted = queue_view.url_param(state, queue_view.OPEN_PARAM)
         trigger = ctx.triggered_id
         keep = (no_update, unchanged())
         if trigger == IDS.MANAGE_CLOSE or (trigger == IDS.MANAGE and not is_open):
             if wanted is None:
                 return (False if is_open else no_update), no_update, no_update, *keep
-            return False, no_update, qi.without_params(state, qi.OPEN_PARAM).to_search(), *keep
+            return (
+                False,
+                no_update,
+                queue_view.without_params(state, queue_view.OPEN_PARAM).to_search(),
+                *keep,
+            )
         if trigger == IDS.MANAGE:
             raise PreventUpdate
         if wanted is None or not wanted.isdigit():
@@ -335,7 +108,12 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         view = _load(int(wanted))
         if view is None:
-            return False, no_update, qi.without_params(state, qi.OPEN_PARAM).to_search(), *keep
+            return (
+                False,
+                no_update,
+                queue_view.without_params(state, queue_view.OPEN_PARAM).to_search(),
+                *keep,
+            )
         return True, view, no_update, None, [""] * len(ctx.outputs_list[-1])
 
     @app.callback(
@@ -375,13 +153,13 @@ def register(app: Dash) -> None:
         _id, _name, can_write = current_user()
         final = view["final"]
         with read_session() as session:
-            members = qi.team_members(session)
+            members = queue_view.team_members(session)
         locked = not can_write or final
         outcome_locked = not can_write or loaded["status"] == InterventionStatus.CANCELLED.value
         outcome_options = [
             {**option, "disabled": outcome_locked}
             for option in [
-                {"label": html.Span([html.Span(o.label, className="fw-semibold"), html.Span(f" · {qf.OUTCOME_HELP[o]}", className="text-muted small")]), "value": o.value}
+                {"label": html.Span([html.Span(o.label, className="fw-semibold"), html.Span(f" · {manage_view.OUTCOME_HELP[o]}", className="text-muted small")]), "value": o.value}
                 for o in Outcome
             ]
         ]  # fmt: skip
@@ -390,12 +168,12 @@ def register(app: Dash) -> None:
         )
         return (
             title,
-            _facts(view),
+            facts_list(view),
             history_list(view["notes"]),
             view["status_options"],
             loaded["status"],
             loaded["priority"],
-            qi.assignee_options(members, current=loaded["assigned_to"]),
+            queue_view.assignee_options(members, current=loaded["assigned_to"]),
             loaded["assigned_to"],
             loaded["due_date"],
             loaded["due_time"],
@@ -478,14 +256,14 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         user_id, _name, can_write = current_user()
         if not can_write:
-            return _refused(qi.WRITE_REFUSED)
+            return _refused(queue_view.WRITE_REFUSED)
         loaded = data["loaded"]
-        zone = queries.display_zone()
-        text, note_error = qf.check_note(note)
+        zone = display_zone()
+        text, note_error = manage_view.check_note(note)
         errors = {"note": note_error} if note_error else {}
         changes: dict[str, Any] = {}
         if not cancelling:
-            changes, change_errors = qf.manage_changes(
+            changes, change_errors = manage_view.manage_changes(
                 loaded, status=status, priority=priority, assignee=assignee, due_date=due_date,
                 due_time=due_time, outcome=outcome, responded=responded, zone=zone,
             )  # fmt: skip
@@ -498,7 +276,6 @@ def register(app: Dash) -> None:
             )
             return errors_for(MANAGE, {}), message, HIDDEN, no_update, no_update, no_update
         try:
-
             with write_session() as session:
                 if cancelling:
                     actions.cancel_intervention(
@@ -514,7 +291,7 @@ def register(app: Dash) -> None:
                         changes=changes, note=text,
                     )  # fmt: skip
         except actions.InterventionError as exc:
-            field, message = qf.refusal(exc, {"assigned_to": "assignee", "outcome": "outcome"})
+            field, message = fields.refusal(exc, {"assigned_to": "assignee", "outcome": "outcome"})
             if field in MANAGE_FIELDS:
                 return (
                     errors_for(MANAGE, {field: message}),

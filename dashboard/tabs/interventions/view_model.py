@@ -3,7 +3,7 @@
 Pure functions on DataFrames and plain values (unit-tested on hand-made rows)
 beside ``queue_*`` and ``*_choices`` functions that read through
 ``data.repositories``. The two dialogs' models are in
-``queries_intervention_forms``.
+``fields``, ``form/view_model`` and ``manage/view_model``.
 
 The queue's state lives in the URL, next to the other tabs' (``ViewState.extra``):
 ``status`` (comma-separated values, or ``all``; default the open ones),

@@ -3,7 +3,7 @@
 A period (7 days, 30 days, 90 days, 1 year) and a client segment (all, new,
 existing), both in the URL, drive everything on the tab. ``load_metrics``
 reads the database once per (period, segment) through
-``queries_analytics.analytics_data`` (``dashboard.metrics.metrics_for``, the
+``view_model.analytics_data`` (``dashboard.metrics.metrics_for``, the
 figures of ``GET /metrics`` and of the reports) and keeps the small aggregates
 in a ``dcc.Store``; the KPI cards and every chart are drawn from that store,
 never recomputed per chart. "Download report" renders the PDF or the CSV zip
@@ -19,30 +19,25 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import dcc, html
 
-from dashboard import figures, queries
-from dashboard import queries_analytics as qa
+from dashboard.components import graph, icon
 from dashboard.ids import AnalyticsIds, kpi_card_id
-from dashboard.sessions import read_session
-from dashboard.tabs import error_state, graph, guarded, icon
-from dashboard.view_state import ViewState, state_of
-from data.models_reports import ReportFormat
+from dashboard.tabs.analytics import view_model
+from dashboard.view_state import ViewState
 from scoring.enums import Period, RiskLevel, Segment
 
 IDS = AnalyticsIds
+
+
 TAB_URL = IDS.URL
+
+
 CHART_HEIGHT = 380
-CHART_HEIGHT_PRESENTATION = 480
-GRAPH_IDS = (IDS.TREND, IDS.RISK, IDS.ACTIVITY, IDS.BY_TYPE, IDS.TEAM, IDS.FACTORS)
 
 
-def _key(period: Period, segment: Segment) -> dict[str, str]:
+def selection_key(period: Period, segment: Segment) -> dict[str, str]:
     return {"period": period.value, "segment": segment.value}
-
-
-# -- pieces ----------------------------------------------------------------------------
 
 
 def _change(card: dict[str, Any], key: str) -> html.Div:
@@ -73,7 +68,7 @@ def _value(card: dict[str, Any], key: str, presentation: bool) -> html.Div:
 
 
 def kpi_card(
-    spec: qa.CardSpec, card: dict[str, Any], basis: str, *, presentation: bool = False
+    spec: view_model.CardSpec, card: dict[str, Any], basis: str, *, presentation: bool = False
 ) -> html.Div:
     """One KPI: label, value, the change against the previous period and what the value counts."""
     return html.Div(
@@ -96,7 +91,7 @@ def kpi_card(
 def health_card(data: dict[str, Any], *, presentation: bool = False) -> html.Div:
     """The average health score beside the share of clients in each risk level, each with its change."""
     cards, basis = data["cards"], data["basis"]
-    average = qa.HEALTH_CARDS[0]
+    average = view_model.HEALTH_CARDS[0]
     lines = []
     for level in RiskLevel:
         key = f"risk_share_{level.value}"
@@ -110,7 +105,7 @@ def health_card(data: dict[str, Any], *, presentation: bool = False) -> html.Div
                     html.Div(_change(card, key), className="small ms-2"),
                 ],
                 className="d-flex align-items-center lh-sm",
-                title=qa.RISK_CARD.help,
+                title=view_model.RISK_CARD.help,
             )
         )  # fmt: skip
     card = dbc.Card(
@@ -128,7 +123,7 @@ def health_card(data: dict[str, Any], *, presentation: bool = False) -> html.Div
                         className="flex-shrink-0",
                     ),
                     html.Div(
-                        [html.Div(qa.RISK_CARD.label, className="kpi-label"), html.Div(lines, className="d-flex flex-column gap-1")],
+                        [html.Div(view_model.RISK_CARD.label, className="kpi-label"), html.Div(lines, className="d-flex flex-column gap-1")],
                         className="flex-grow-1",
                     ),
                 ],
@@ -148,7 +143,7 @@ def kpi_grid(data: dict[str, Any], *, presentation: bool = False) -> html.Div:
     the interventions and their effect.
     """
     cards, basis = data["cards"], data["basis"]
-    specs = [*qa.HEALTH_CARDS[1:], *qa.INTERVENTION_CARDS]
+    specs = [*view_model.HEALTH_CARDS[1:], *view_model.INTERVENTION_CARDS]
     return html.Div(
         [
             health_card(data, presentation=presentation),
@@ -164,7 +159,7 @@ def kpi_grid(data: dict[str, Any], *, presentation: bool = False) -> html.Div:
     )  # fmt: skip
 
 
-def team_table(rows: list[qa.TeamRow]) -> Any:
+def team_table(rows: list[view_model.TeamRow]) -> Any:
     """Open, completed and overdue work, success rate and resolution time per team member."""
     if not rows:
         return html.Div("No interventions assigned in this segment.", className="text-muted p-3")
@@ -236,8 +231,8 @@ def _controls(period: Period, segment: Segment) -> html.Div:
     )  # fmt: skip
     return html.Div(
         [
-            choice(IDS.PERIOD, qa.PERIOD_CHOICES, period.value, "Period"),
-            choice(IDS.SEGMENT, qa.SEGMENT_CHOICES, segment.value, "Clients"),
+            choice(IDS.PERIOD, view_model.PERIOD_CHOICES, period.value, "Period"),
+            choice(IDS.SEGMENT, view_model.SEGMENT_CHOICES, segment.value, "Clients"),
             html.Div(
                 [
                     dcc.Loading(html.Span(id=IDS.DOWNLOAD_STATUS, className="small text-muted"), type="circle",
@@ -253,11 +248,11 @@ def _controls(period: Period, segment: Segment) -> html.Div:
 
 def layout(state: ViewState) -> html.Div:
     """The tab's frame with the period and segment of ``state``; ``load_metrics`` and the draw callbacks fill it."""
-    period, segment = qa.selection(state)
+    period, segment = view_model.selection(state)
     return html.Div(
         [
             dcc.Location(id=TAB_URL, refresh="callback-nav"),
-            dcc.Store(id=IDS.KEY, data=_key(period, segment)),
+            dcc.Store(id=IDS.KEY, data=selection_key(period, segment)),
             dcc.Store(id=IDS.PRESENTATION, data=state.presentation),
             dcc.Store(id=IDS.METRICS),
             dcc.Download(id=IDS.DOWNLOAD),
@@ -295,130 +290,3 @@ def layout(state: ViewState) -> html.Div:
         ],
         id="analytics-tab",
     )
-
-
-# -- callbacks -------------------------------------------------------------------------
-
-
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(TAB_URL, "search"),
-        Output(IDS.PERIOD, "value"),
-        Output(IDS.SEGMENT, "value"),
-        Output(IDS.KEY, "data"),
-        Output(IDS.PRESENTATION, "data"),
-        Input(TAB_URL, "search"),
-        Input(IDS.PERIOD, "value"),
-        Input(IDS.SEGMENT, "value"),
-        State(IDS.KEY, "data"),
-        State(IDS.PRESENTATION, "data"),
-        prevent_initial_call=True,
-    )
-    def sync_selection(search, period_value, segment_value, key, presentation_shown):
-        """Period and segment -> URL when chosen; URL -> the selectors on navigation."""
-        state = state_of(search)
-        period, segment = qa.selection(state)
-        if ctx.triggered_id == IDS.PERIOD and period_value:
-            period = Period(period_value)
-        elif ctx.triggered_id == IDS.SEGMENT and segment_value:
-            segment = Segment(segment_value)
-        new_state = qa.with_selection(state, period, segment)
-        new_key = _key(period, segment)
-        return (
-            new_state.to_search() if new_state != state else no_update,
-            period.value if period.value != period_value else no_update,
-            segment.value if segment.value != segment_value else no_update,
-            new_key if new_key != key else no_update,
-            state.presentation if state.presentation != bool(presentation_shown) else no_update,
-        )
-
-    @app.callback(
-        Output(IDS.METRICS, "data"),
-        Input(IDS.KEY, "data"),
-    )
-    @guarded("the analytics", lambda: {"error": True})
-    def load_metrics(key: dict | None):
-        """Read the period's and the previous period's metrics once; every chart draws from this."""
-        key = key or {}
-        period = Period(key.get("period", qa.DEFAULT_PERIOD.value))
-        segment = Segment(key.get("segment", qa.DEFAULT_SEGMENT.value))
-        with read_session() as session:
-            return qa.analytics_data(session, period, segment, now=queries.utc_now())
-
-    @app.callback(
-        Output(IDS.RANGE, "children"),
-        Output(IDS.CARDS, "children"),
-        Output(IDS.TEAM_TABLE, "children"),
-        Input(IDS.METRICS, "data"),
-        Input(IDS.PRESENTATION, "data"),
-    )
-    @guarded("the analytics", lambda: ("", error_state("the analytics"), ""))
-    def draw_cards(data: dict | None, presentation: bool | None):
-        """The period's dates, the KPI cards and the team table."""
-        if not data:
-            raise PreventUpdate
-        if data.get("error"):
-            return "", error_state("the analytics"), ""
-        frames = qa.frames(data)
-        cards = kpi_grid(data, presentation=bool(presentation))
-        return qa.range_caption(data), cards, team_table(qa.team_rows(frames.by_member))
-
-    def _no_figures() -> tuple:
-        blank = figures.empty_figure("", message="")
-        return (blank,) * len(GRAPH_IDS) + (no_update,) * len(GRAPH_IDS)
-
-    @app.callback(
-        *(Output(graph_id, "figure") for graph_id in GRAPH_IDS),
-        *(Output(graph_id, "style") for graph_id in GRAPH_IDS),
-        Input(IDS.METRICS, "data"),
-        Input(IDS.PRESENTATION, "data"),
-    )
-    @guarded("the analytics charts", _no_figures)
-    def draw_charts(data: dict | None, presentation: bool | None):
-        """Every chart from the stored aggregates (and again, larger, for presentation mode)."""
-        if not data or data.get("error"):
-            return _no_figures()
-        presentation = bool(presentation)
-        frames = qa.frames(data)
-        weekly = bool(data.get("weekly"))
-        charts = (
-            figures.score_trend(
-                frames.daily_scores, previous=frames.previous_daily_scores, presentation=presentation
-            ),
-            figures.risk_distribution_over_time(frames.daily_risk_counts, presentation=presentation),
-            figures.interventions_created_vs_completed(
-                frames.activity, period_label="Week starting" if weekly else "Day", presentation=presentation
-            ),
-            figures.success_rate_by_type(frames.by_type, presentation=presentation),
-            figures.team_performance(frames.by_member, presentation=presentation),
-            figures.top_risk_factors(frames.factors, presentation=presentation),
-        )  # fmt: skip
-        height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-        return (*(fig for fig in charts), *(height,) * len(GRAPH_IDS))
-
-    @app.callback(
-        Output(IDS.DOWNLOAD, "data"),
-        Output(IDS.DOWNLOAD_STATUS, "children"),
-        Input(IDS.DOWNLOAD_PDF, "n_clicks"),
-        Input(IDS.DOWNLOAD_CSV, "n_clicks"),
-        State(IDS.KEY, "data"),
-        prevent_initial_call=True,
-    )
-    @guarded("the report", lambda: (no_update, "The report could not be made; please try again."))
-    def download_report(_pdf: int | None, _csv: int | None, key: dict | None):
-        """The report of the selected period and segment, as a PDF or a zip of CSV files."""
-        if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        from dashboard.reports import render_report
-
-        fmt = ReportFormat.PDF if ctx.triggered_id == IDS.DOWNLOAD_PDF else ReportFormat.CSV
-        key = key or {}
-        with read_session() as session:
-            report = render_report(
-                session,
-                key.get("period", qa.DEFAULT_PERIOD.value),
-                key.get("segment", qa.DEFAULT_SEGMENT.value),
-                fmt,
-                zone=queries.display_zone(),
-            )
-        return dcc.send_bytes(report.content, report.filename), f"Downloaded {report.filename}"

@@ -1,7 +1,7 @@
 """Overview: four stat cards, recent health scores, the score distribution and the risk breakdown.
 
 Everything is drawn by one callback from one view model
-(``queries.overview_model``), so the numbers on the cards, the list and the
+(``view_model.overview_model``), so the numbers on the cards, the list and the
 charts come from the same reading of the database. The distribution's
 target line is the ``CSD_SCORE_TARGET`` setting (app config, then
 environment), by default 70.
@@ -12,24 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import dcc, html
 
-from dashboard import figures, formatting, queries, settings
-from dashboard.ids import OverviewIds, open_client_id, stat_card_id
-from dashboard.sessions import read_session
-from dashboard.tabs import (
+from dashboard.components import (
     empty_state,
-    error_state,
     graph,
-    guarded,
     icon,
     risk_badge,
     trend_arrow,
 )
-from dashboard.view_state import ViewState, state_of
+from dashboard.ids import OverviewIds, open_client_id, stat_card_id
+from dashboard.tabs.overview import view_model
+from dashboard.view_state import ViewState
 
 CHART_HEIGHT = 360
-CHART_HEIGHT_PRESENTATION = 470
+
 
 _CARD_ICONS = {
     "active": "bi-people-fill",
@@ -37,6 +34,8 @@ _CARD_ICONS = {
     "average": "bi-heart-pulse-fill",
     "interventions": "bi-telephone-fill",
 }
+
+
 _TONE_CLASSES = {
     "better": "trend-improving",
     "worse": "trend-declining",
@@ -45,12 +44,7 @@ _TONE_CLASSES = {
 }
 
 
-def score_target() -> int:
-    """The target score drawn on the distribution: ``CSD_SCORE_TARGET``, default 70."""
-    return settings.current().score_target
-
-
-def stat_card(card: queries.StatCard) -> dbc.Col:
+def stat_card(card: view_model.StatCard) -> dbc.Col:
     """One stat card: label, value and its change since the reference day."""
     return dbc.Col(
         html.Div(
@@ -87,7 +81,7 @@ def stat_card(card: queries.StatCard) -> dbc.Col:
     )
 
 
-def recent_list(rows: list[queries.RecentScore]) -> Any:
+def recent_list(rows: list[view_model.RecentScore]) -> Any:
     """The latest scored clients; each row opens the client's detail."""
     if not rows:
         return empty_state(
@@ -177,63 +171,3 @@ def layout(state: ViewState) -> html.Div:
         ],
         id="overview-tab",
     )
-
-
-def _failed() -> tuple:
-    message = error_state("the overview")
-    blank = figures.empty_figure("", message="")
-    return "", [dbc.Col(message)], "", blank, blank, no_update, no_update
-
-
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(OverviewIds.PRESENTATION, "data"),
-        Input(OverviewIds.URL, "search"),
-        State(OverviewIds.PRESENTATION, "data"),
-        prevent_initial_call=True,
-    )
-    def follow_presentation(search: str | None, shown: bool | None):
-        """Redraw the charts when presentation mode is switched (and only then)."""
-        presentation = state_of(search).presentation
-        return presentation if presentation != bool(shown) else no_update
-
-    @app.callback(
-        Output(OverviewIds.AS_OF, "children"),
-        Output(OverviewIds.CARDS, "children"),
-        Output(OverviewIds.RECENT, "children"),
-        Output(OverviewIds.DISTRIBUTION, "figure"),
-        Output(OverviewIds.BREAKDOWN, "figure"),
-        Output(OverviewIds.DISTRIBUTION, "style"),
-        Output(OverviewIds.BREAKDOWN, "style"),
-        Input(OverviewIds.PRESENTATION, "data"),
-    )
-    @guarded("the overview", _failed)
-    def update_overview(presentation: bool | None):
-        """Cards, recent scores and both charts from one reading of the latest score day."""
-        presentation = bool(presentation)
-        zone = queries.display_zone()
-        with read_session() as session:
-            model = queries.overview_model(session, now=queries.utc_now(), zone=zone)
-        if model.day is None:
-            as_of = "No health scores yet: they appear after the first scoring run."
-        else:
-            as_of = f"Health scores of {formatting.date_text(model.day)}"
-            as_of += (
-                f", changes since {formatting.date_text(model.reference)}"
-                if model.reference
-                else ", no scores a week earlier to compare with"
-            )
-        height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-        distribution = figures.score_distribution(
-            model.scores, target=score_target(), presentation=presentation
-        )
-        breakdown = figures.risk_breakdown(model.risk_counts, presentation=presentation)
-        return (
-            as_of,
-            [stat_card(card) for card in model.cards],
-            recent_list(model.recent),
-            distribution,
-            breakdown,
-            height,
-            height,
-        )

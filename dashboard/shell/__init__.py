@@ -1,0 +1,1 @@
+"""The frame around the tabs: navbar, tabs, the URL's view state and presentation mode."""

@@ -1,0 +1,1 @@
+"""The client detail dialog, opened from any tab by ``?client=ID``."""

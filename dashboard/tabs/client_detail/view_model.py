@@ -1,0 +1,183 @@
+"""The client detail's view model: the client's scores, interventions and why the score changed.
+
+Decisions where the brief was open:
+
+- "Why the score changed" compares day D with the latest stored score on or
+  before D - 7 (or D - 30); a client scored for less long is compared with its
+  first score. It uses the stored one-decimal scores, so the component bars
+  add up exactly to the change (``scoring.explain.contributions``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.clock import as_date
+from data.models import InterventionNote, User
+from data.repositories import clients as clients_repo
+from data.repositories import interventions as interventions_repo
+from data.repositories import scores as scores_repo
+from data.repositories import users as users_repo
+from scoring.columns import (
+    CLIENT_ID,
+    DAY,
+    OVERALL,
+    SCORE_INT,
+)
+from scoring.enums import (
+    InterventionStatus,
+    InterventionType,
+    Priority,
+)
+from scoring.explain import COMPONENT, LABEL, contributions
+from scoring.model import (
+    COMPONENT_BY_NAME,
+    COMPONENT_COLUMNS,
+)
+
+HISTORY_DAYS = 180
+
+
+@dataclass(frozen=True)
+class ChangeExplanation:
+    """The change of a client's stored score between two days, component by component."""
+
+    start_day: dt.date
+    end_day: dt.date
+    start_score: float
+    end_score: float
+    parts: (
+        pd.DataFrame
+    )  # one row per component: component, label, contribution ... (scoring.explain)
+
+    @property
+    def change(self) -> float:
+        return round(self.end_score - self.start_score, 1)
+
+
+def change_explanation(
+    history: pd.DataFrame, *, end_day: dt.date, window: int
+) -> ChangeExplanation | None:
+    """Why the score moved from ``window`` days before ``end_day`` to ``end_day``.
+
+    ``history``: one client's stored scores (``day``, ``overall`` and the
+    component columns). The start is the latest score on or before
+    ``end_day - window``, else the client's first score; None when there is no
+    score on ``end_day`` or nothing earlier.
+    """
+    if history.empty:
+        return None
+    frame = history.assign(_day=[as_date(value) for value in history[DAY]]).sort_values("_day")
+    end_rows = frame[frame["_day"] == end_day]
+    earlier = frame[frame["_day"] < end_day]
+    if end_rows.empty or earlier.empty:
+        return None
+    cutoff = end_day - dt.timedelta(days=window)
+    on_or_before = earlier[earlier["_day"] <= cutoff]
+    start_row = on_or_before.iloc[-1] if len(on_or_before) else earlier.iloc[0]
+    end_row = end_rows.iloc[-1]
+    # The two days' scores, under one name: contributions() pairs the rows by it.
+    numbers = [OVERALL, *COMPONENT_COLUMNS]
+    start_values = pd.to_numeric(start_row[numbers], errors="coerce").rename(CLIENT_ID)
+    end_values = pd.to_numeric(end_row[numbers], errors="coerce").rename(CLIENT_ID)
+    parts = contributions(start_values, end_values).reset_index()
+    parts[LABEL] = [COMPONENT_BY_NAME[name].label for name in parts[COMPONENT]]
+    return ChangeExplanation(
+        start_day=start_row["_day"],
+        end_day=end_day,
+        start_score=float(start_row[OVERALL]),
+        end_score=float(end_row[OVERALL]),
+        parts=parts,
+    )
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    client: dict
+    owner_name: str | None
+    day: dt.date | None
+    latest: pd.Series | None  # the stored score row of ``day``
+    history: pd.DataFrame  # day, score (integer) and overall over the last HISTORY_DAYS
+    change: ChangeExplanation | None
+    interventions: pd.DataFrame
+    notes: pd.DataFrame
+
+
+def intervention_notes(session: Session, intervention_ids: list[int]) -> pd.DataFrame:
+    """The notes of the given interventions, oldest first: intervention_id, author_name, body, created_at."""
+    columns = ["intervention_id", "author_name", "body", "created_at"]
+    if not intervention_ids:
+        return pd.DataFrame(columns=columns)
+    stmt = (
+        select(
+            InterventionNote.intervention_id,
+            User.name.label("author_name"),
+            InterventionNote.body,
+            InterventionNote.created_at,
+        )
+        .outerjoin(User, User.id == InterventionNote.author_id)
+        .where(InterventionNote.intervention_id.in_(intervention_ids))
+        .order_by(InterventionNote.created_at, InterventionNote.id)
+    )
+    return pd.DataFrame(session.execute(stmt).all(), columns=columns)
+
+
+def client_detail_model(
+    session: Session, client_id: str, *, window: int, now: pd.Timestamp
+) -> ClientDetail | None:
+    """Everything the client detail shows, or None for an unknown client."""
+    found = clients_repo.clients_frame(session, [client_id])
+    if found.empty:
+        return None
+    client = found.iloc[0].to_dict()
+    owner_name = None
+    if client.get("owner_id") is not None and not pd.isna(client.get("owner_id")):
+        team = users_repo.team_frame(session, include_inactive=True)
+        match = team.loc[team["id"] == int(client["owner_id"]), "name"]
+        owner_name = str(match.iloc[0]) if len(match) else None
+
+    day = scores_repo.latest_score_day(session)
+    history = pd.DataFrame()
+    latest = None
+    change = None
+    if day is not None:
+        history = scores_repo.score_history(
+            session, start=day - dt.timedelta(days=HISTORY_DAYS), end=day, client_ids=[client_id]
+        )
+        if not history.empty:
+            history = history.assign(**{SCORE_INT: np.floor(history[OVERALL] + 0.5)})
+            last_day = as_date(history[DAY].iloc[-1])
+            latest = history.iloc[-1]
+            day = last_day
+            change = change_explanation(history, end_day=last_day, window=window)
+    interventions, _ = interventions_repo.intervention_queue(
+        session, client_id=client_id, now=now, limit=100
+    )
+    interventions = interventions.sort_values(
+        "created_at", ascending=False, kind="stable"
+    ).reset_index(drop=True)
+    notes = intervention_notes(session, [int(value) for value in interventions["id"]])
+    return ClientDetail(client, owner_name, day, latest, history, change, interventions, notes)
+
+
+def intervention_labels(row: Mapping) -> dict[str, str]:
+    """Display labels of an intervention row's type, priority and status."""
+
+    def label(enum, value) -> str:
+        try:
+            return enum(value).label
+        except ValueError:
+            return str(value)
+
+    return {
+        "type": label(InterventionType, row.get("type")),
+        "priority": label(Priority, row.get("priority")),
+        "status": label(InterventionStatus, row.get("status")),
+    }

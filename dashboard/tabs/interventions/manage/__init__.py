@@ -1,0 +1,1 @@
+"""The manage dialog of one intervention: status, assignee, due date, outcome, notes."""

@@ -1,0 +1,1 @@
+"""The Risk Segments tab: the segment cards and the filtered, sorted, paged client table."""

@@ -1,0 +1,224 @@
+"""The Risk Segments tab's callbacks: cards, filters, sort and page to the URL, and the table from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import formatting
+from dashboard.admin.models import segment_export
+from dashboard.clock import display_zone, utc_now
+from dashboard.components import error_state, guarded, if_changed
+from dashboard.ids import (
+    SEGMENT_CARD,
+    SEGMENT_COUNT,
+    RiskSegmentsIds,
+)
+from dashboard.sessions import read_session
+from dashboard.tabs.risk_segments import view_model
+from dashboard.tabs.risk_segments.layout import (
+    ANY_ACTIVITY,
+    TAB_URL,
+    TABLE_KEY,
+    _segment_class,
+    _table_key,
+    column_defs,
+    filters_text,
+)
+from dashboard.view_state import (
+    ACTIVITY_LEVELS,
+    ViewState,
+    parse_sort_value,
+    state_of,
+)
+from scoring.enums import RiskLevel
+
+
+def state_from_controls(
+    state: ViewState,
+    trigger: Any,
+    *,
+    search: str | None,
+    risk: list[str] | None,
+    wedding_from: str | None,
+    wedding_to: str | None,
+    activity: str | None,
+    sort: str | None,
+    page: int | None,
+) -> ViewState:
+    """The view state after the control ``trigger`` changed (pure: unit-tested)."""
+    if isinstance(trigger, dict) and trigger.get("type") == SEGMENT_CARD:
+        level = RiskLevel(trigger["level"])
+        return state.with_filters(risk=() if state.risk == (level,) else (level,))
+    if trigger == RiskSegmentsIds.CLEAR:
+        return state.with_filters(
+            risk=(), search="", wedding_from=None, wedding_to=None, activity=None
+        )
+    if trigger == RiskSegmentsIds.SEARCH:
+        return state.with_filters(search=(search or "").strip()[:100])
+    if trigger == RiskSegmentsIds.RISK:
+        wanted = set(risk or [])
+        return state.with_filters(risk=tuple(level for level in RiskLevel if level.value in wanted))
+    if trigger == RiskSegmentsIds.WEDDING:
+        start, end = (
+            dt.date.fromisoformat(v[:10]) if v else None for v in (wedding_from, wedding_to)
+        )
+        if start and end and start > end:
+            start, end = end, start
+        return state.with_filters(wedding_from=start, wedding_to=end)
+    if trigger == RiskSegmentsIds.ACTIVITY:
+        return state.with_filters(activity=activity if activity in ACTIVITY_LEVELS else None)
+    if trigger == RiskSegmentsIds.SORT:
+        key, order = parse_sort_value(sort)
+        return state.with_filters(sort=key, order=order)
+    if trigger == RiskSegmentsIds.PAGER:
+        return state.replace(page=max(1, int(page or 1)))
+    return state
+
+
+CONTROL_ORDER = ("search", "risk", "wedding_from", "wedding_to", "activity", "sort", "page")
+
+
+def control_values(state: ViewState) -> dict[str, Any]:
+    """What each filter control shows for ``state`` (pure: unit-tested)."""
+    return {
+        "search": state.search,
+        "risk": [level.value for level in state.risk],
+        "wedding_from": state.wedding_from.isoformat() if state.wedding_from else None,
+        "wedding_to": state.wedding_to.isoformat() if state.wedding_to else None,
+        "activity": state.activity or ANY_ACTIVITY,
+        "sort": state.sort_value,
+        "page": state.page,
+    }
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A control's current value in the form of ``control_values`` (so equal values compare equal)."""
+    if name == "search":
+        return value or ""
+    if name == "risk":
+        return list(value or [])
+    if name in ("wedding_from", "wedding_to"):
+        return value[:10] if value else None
+    return value
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output(TAB_URL, "search"),
+        Output(RiskSegmentsIds.SEARCH, "value"),
+        Output(RiskSegmentsIds.RISK, "value"),
+        Output(RiskSegmentsIds.WEDDING, "start_date"),
+        Output(RiskSegmentsIds.WEDDING, "end_date"),
+        Output(RiskSegmentsIds.ACTIVITY, "value"),
+        Output(RiskSegmentsIds.SORT, "value"),
+        Output(RiskSegmentsIds.PAGER, "active_page"),
+        Output({"type": SEGMENT_CARD, "level": ALL}, "className"),
+        Output(TABLE_KEY, "data"),
+        Output(RiskSegmentsIds.GRID, "columnDefs"),
+        Output(RiskSegmentsIds.PRESENTATION, "data"),
+        Input(TAB_URL, "search"),
+        Input(RiskSegmentsIds.SEARCH, "value"),
+        Input(RiskSegmentsIds.RISK, "value"),
+        Input(RiskSegmentsIds.WEDDING, "start_date"),
+        Input(RiskSegmentsIds.WEDDING, "end_date"),
+        Input(RiskSegmentsIds.ACTIVITY, "value"),
+        Input(RiskSegmentsIds.SORT, "value"),
+        Input(RiskSegmentsIds.PAGER, "active_page"),
+        Input({"type": SEGMENT_CARD, "level": ALL}, "n_clicks"),
+        Input(RiskSegmentsIds.CLEAR, "n_clicks"),
+        State(TABLE_KEY, "data"),
+        State(RiskSegmentsIds.PRESENTATION, "data"),
+        prevent_initial_call=True,
+    )
+    def sync_controls(
+        search_url, search, risk, wedding_from, wedding_to, activity, sort, page, _cards, _clear,
+        table_key, presentation_shown,
+    ):  # fmt: skip
+        """Controls -> URL when one changes; URL -> controls on navigation (back, links)."""
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict) and not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        state = state_of(search_url)
+        current = {
+            "search": search, "risk": risk, "wedding_from": wedding_from, "wedding_to": wedding_to,
+            "activity": activity, "sort": sort, "page": page,
+        }  # fmt: skip
+        new = state if trigger == TAB_URL else state_from_controls(state, trigger, **current)
+        controls = control_values(new)
+        card_ids = [output["id"]["level"] for output in ctx.outputs_list[8]]
+        presentation_changed = new.presentation != bool(presentation_shown)
+        return (
+            new.to_search() if new != state else no_update,
+            *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+            [_segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in card_ids],
+            if_changed(_table_key(new), table_key),
+            column_defs(new.presentation) if presentation_changed else no_update,
+            new.presentation if presentation_changed else no_update,
+        )
+
+    def _failed() -> tuple:
+        return [], 1, error_state("the client table"), ["–"] * len(ctx.outputs_list[3])
+
+    @app.callback(
+        Output(RiskSegmentsIds.GRID, "rowData"),
+        Output(RiskSegmentsIds.PAGER, "max_value"),
+        Output(RiskSegmentsIds.SUMMARY, "children"),
+        Output({"type": SEGMENT_COUNT, "level": ALL}, "children"),
+        Input(TABLE_KEY, "data"),
+    )
+    @guarded("the client table", _failed)
+    def update_table(table_key: str | None):
+        """One page of clients for the URL's filters, and the segment counts."""
+        state = state_of(table_key)
+        with read_session() as session:
+            page = view_model.client_page(session, state, zone=display_zone(), now=utc_now())
+            counts = view_model.segment_counts(session)
+        levels = [output["id"]["level"] for output in ctx.outputs_list[3]]
+        summary: list[Any] = [page.summary]
+        if page.day is not None:
+            summary.append(
+                html.Span(
+                    f" · scores of {formatting.date_text(page.day)}",
+                    className="text-muted fw-normal",
+                )
+            )
+        summary.append(
+            html.Div(
+                filters_text(state), className="small fw-normal", id=RiskSegmentsIds.FILTERS_TEXT
+            )
+        )
+        return page.rows, page.pages, summary, [f"{counts.get(level, 0):,}" for level in levels]
+
+    @app.callback(
+        Output(RiskSegmentsIds.EXPORT_DOWNLOAD, "data"),
+        Input(RiskSegmentsIds.EXPORT, "n_clicks"),
+        State(TABLE_KEY, "data"),
+        prevent_initial_call=True,
+    )
+    @guarded("the CSV export", lambda: no_update)
+    def export_csv(clicks: int | None, table_key: str | None):
+        """The table exactly as filtered and sorted on screen, every page, as a CSV file."""
+        if not clicks:
+            raise PreventUpdate
+        with read_session() as session:
+            export = segment_export(session, state_of(table_key))
+        if export is None:
+            raise PreventUpdate
+        filename, content = export
+        return dcc.send_bytes(content, filename, type="text/csv")
+
+    @app.callback(
+        Output(TAB_URL, "search", allow_duplicate=True),
+        Input(RiskSegmentsIds.GRID, "cellClicked"),
+        State(TAB_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def open_from_grid(cell: dict | None, search: str | None):
+        """A click on a row opens that client's detail."""
+        if not cell or not cell.get("rowId"):
+            raise PreventUpdate
+        return state_of(search).replace(client=str(cell["rowId"])).to_search()
