@@ -582,6 +582,7 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
     from sqlalchemy import func, select
 
     from app import create_app
+    from dashboard.auth.tokens import issue_token
     from dashboard.clock import display_zone, utc_now
     from dashboard.ids import Tab
     from dashboard.shell import view_model
@@ -589,7 +590,6 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
     from dashboard.tabs.client_detail import view_model as detail_view
     from dashboard.tabs.overview import view_model as overview_view
     from dashboard.tabs.risk_segments import view_model as segments_view
-    from dashboard.tokens import issue_token
     from dashboard.view_state import SORT_CHOICES, ViewState
     from data.db import session_scope
     from data.models import Client, HealthScore, User

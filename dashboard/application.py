@@ -19,9 +19,9 @@ import dash
 from flask import Flask
 
 from dashboard.api import register_api
-from dashboard.auth import init_auth
+from dashboard.auth.server import init_auth
 from dashboard.callbacks import register_callbacks
-from dashboard.scheduler import start_if_enabled
+from dashboard.services.scheduler import start_if_enabled
 from dashboard.settings import init_settings
 from dashboard.shell import layout as shell_layout
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import admin
+from dashboard.admin import alerts as admin_alerts
+from dashboard.admin import callbacks as admin_views
+from dashboard.admin import outbox as admin_outbox
+from dashboard.admin import schedules as admin_schedules
+from dashboard.admin import status as admin_status
 from dashboard.shell import callbacks as shell
 from dashboard.tabs.analytics import callbacks as analytics
 from dashboard.tabs.client_detail import callbacks as client_detail
@@ -22,9 +26,13 @@ from dashboard.tabs.risk_segments import callbacks as risk_segments
 
 
 def register_callbacks(app: Dash) -> None:
-    """Register the shell's, the admin views', each tab's and the client detail's callbacks."""
+    """Register the shell's, the admin views', the bell's, each tab's and the client detail's callbacks."""
     shell.register(app)
-    admin.register(app)
+    admin_views.register(app)
+    admin_alerts.register(app)
+    admin_status.register(app)
+    admin_schedules.register(app)
+    admin_outbox.register(app)
     overview.register(app)
     risk_segments.register(app)
     interventions_queue.register(app)

@@ -5,7 +5,7 @@ time in ``CSD_TIMEZONE``); a click on one opens the client's detail
 (``?client=<id>``). Admins and managers also see "Mark read" beside each
 alert, "Mark all read" (every unread alert, not only those listed) and "Send
 test notification", which mails the signed-in member through
-``dashboard.mail.send_mail`` and says where the mail went: the SMTP server,
+``dashboard.services.mail.send_mail`` and says where the mail went: the SMTP server,
 or the outbox when SMTP is not configured. Viewers see the list only.
 
 The list and the count are drawn by the shell's ``update_status`` (every
@@ -21,8 +21,8 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin import access
 from dashboard.admin.models import BellModel, test_mail, unread_alert_ids
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import guarded, icon
 from dashboard.ids import (
@@ -34,7 +34,7 @@ from dashboard.ids import (
     alert_read_id,
     open_client_id,
 )
-from dashboard.mail import send_mail
+from dashboard.services.mail import send_mail
 from dashboard.sessions import app_database_url, write_session
 from data.repositories.alerts import mark_alerts_read
 
@@ -55,7 +55,7 @@ def bell_label(count: int) -> list[Any]:
 
 def bell() -> dbc.DropdownMenu:
     """The bell's menu; its header and list are filled in by the shell's ``update_status``."""
-    writer = access.can_write()
+    writer = permissions.can_write()
     footer: list[Any] = []
     if writer:
         footer = [
@@ -135,17 +135,17 @@ def bell_items(model: BellModel, *, can_write: bool) -> list[Any]:
 
 def _test_notification() -> html.Div:
     """Mail a test notification to the signed-in member; where it went, as a line for the menu."""
-    name, email = access.current_user_contact()
-    if not email:
+    me = permissions.requester()
+    if not me.email:
         return html.Div("Your account has no email address, so there is nowhere to send a test to.")
     zone, now = display_zone(), utc_now()
-    subject, body = test_mail(name, zone=zone, now=now)
-    result = send_mail(email, subject, body, url=app_database_url())
+    subject, body = test_mail(me.name, zone=zone, now=now)
+    result = send_mail(me.email, subject, body, url=app_database_url())
     text = result.describe()
     if result.via == "outbox":
         text += (
             " Admins read it under the gear menu: Outbox."
-            if not access.is_admin()
+            if not permissions.is_admin()
             else " Open it from the gear menu: Outbox."
         )
     return html.Div(
@@ -170,8 +170,8 @@ def register(app: Dash) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
             raise PreventUpdate
-        if not access.can_write():
-            return no_update, access.NOT_A_WRITER
+        if not permissions.can_write():
+            return no_update, permissions.NOT_A_WRITER
         if trigger.get("action") == TEST_MAIL:
             return no_update, _test_notification()
         with write_session() as session:

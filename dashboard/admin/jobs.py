@@ -81,7 +81,7 @@ def start_recalculation(url: str, *, now: pd.Timestamp, zone: ZoneInfo) -> Start
 
 
 def _recalculate(url: str, now: dt.datetime, holder: str) -> None:
-    from dashboard.scheduler import mail_alerts
+    from dashboard.services.scheduler import mail_alerts
     from data.scoring_job import ScoringFailed, run_scoring
 
     sessions = session_factory(url)
@@ -129,7 +129,7 @@ def start_report_run(url: str, schedule_id: int, *, now: pd.Timestamp, zone: Zon
 
 
 def _run_report(url: str, schedule_id: int, now: dt.datetime, zone: ZoneInfo, holder: str) -> None:
-    from dashboard.scheduler import run_schedule_now
+    from dashboard.services.scheduler import run_schedule_now
 
     sessions = session_factory(url)
     try:

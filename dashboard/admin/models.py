@@ -37,8 +37,8 @@ from dashboard.formatting import (
     local_time_text,
     seconds_text,
 )
-from dashboard.reports.csv import frame_csv
-from dashboard.scheduler import SCORING_LEASE  # a run still "running" after this is not going
+from dashboard.services.reports.csv import frame_csv
+from dashboard.services.scheduler import SCORING_LEASE
 from dashboard.view_state import ViewState
 from data.models import RunStatus
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus

@@ -1,7 +1,7 @@
 """Outbox (``?view=outbox``, admins only): the mail kept in the app because SMTP is not configured.
 
 Alerts, scheduled reports and test notifications land here when there is no
-mail server (``dashboard.mail``); a mail the SMTP server refused is kept here
+mail server (``dashboard.services.mail``); a mail the SMTP server refused is kept here
 too. The newest come first: who it was for, the subject, when, the message
 itself (folded away) and its attachment to download. Only admins see the
 view, and the download checks the role again on the server.
@@ -15,8 +15,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin import View, access, page_header
+from dashboard.admin.frame import View, page_header
 from dashboard.admin.models import OUTBOX_SHOWN, OutboxRow, outbox_model
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import OUTBOX_ATTACHMENT, OutboxIds, outbox_attachment_id
@@ -112,7 +113,7 @@ def register(app: Dash) -> None:
     @guarded("the outbox", lambda: error_state("the outbox"))
     def render(_clicks: int | None):
         """The latest mails of the outbox (admins only)."""
-        if not access.is_admin():
+        if not permissions.is_admin():
             return empty_state("Only admins can read the outbox.", icon_name="bi-lock")
         with read_session() as session:
             rows = outbox_model(session, zone=display_zone(), now=utc_now())
@@ -133,8 +134,8 @@ def register(app: Dash) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
             raise PreventUpdate
-        if not access.is_admin():
-            return no_update, dbc.Alert(access.NOT_AN_ADMIN, color="danger")
+        if not permissions.is_admin():
+            return no_update, dbc.Alert(permissions.NOT_AN_ADMIN, color="danger")
         with read_session() as session:
             found = outbox_attachment(session, int(trigger["mail"]))
         if found is None:

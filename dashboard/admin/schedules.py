@@ -24,7 +24,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 
 from dashboard import formatting, settings
-from dashboard.admin import View, access, page_header
+from dashboard.admin.frame import View, page_header
 from dashboard.admin.jobs import REPORT_RUN_LEASE, start_report_run
 from dashboard.admin.models import (
     FIELD_LABELS,
@@ -38,6 +38,7 @@ from dashboard.admin.models import (
     schedule_form_values,
     schedules_model,
 )
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import (
@@ -47,7 +48,7 @@ from dashboard.ids import (
     schedule_action_id,
     schedule_error_id,
 )
-from dashboard.scheduler import scheduler_enabled
+from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session, write_session
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import schedules as schedules_repo
@@ -201,7 +202,7 @@ def confirm_dialog() -> dbc.Modal:
 
 def layout() -> html.Div:
     """The view's frame; ``render`` fills in the list."""
-    writer = access.can_write()
+    writer = permissions.can_write()
     actions: list[Any] = []
     if writer:
         actions.append(
@@ -416,7 +417,7 @@ def register(app: Dash) -> None:
                 )
                 del pending[key]
         table = schedules_table(
-            rows, writer=access.can_write(), pending={int(key) for key in pending}
+            rows, writer=permissions.can_write(), pending={int(key) for key in pending}
         )
         return table, pending, not pending, messages or no_update
 
@@ -438,7 +439,7 @@ def register(app: Dash) -> None:
         """New schedule: an empty form; Edit: the schedule's fields. Admins and managers only."""
         trigger = _action_clicked()
         errors, _ = _error_outputs({}, len(FIELD_LABELS) + 4)
-        if not access.can_write():
+        if not permissions.can_write():
             return (
                 False,
                 no_update,
@@ -446,7 +447,7 @@ def register(app: Dash) -> None:
                 *([no_update] * len(FIELD_LABELS)),
                 None,
                 errors,
-                _feedback(False, access.NOT_A_WRITER),
+                _feedback(False, permissions.NOT_A_WRITER),
                 *valid,
             )
         if trigger["action"] == "new":
@@ -518,12 +519,12 @@ def register(app: Dash) -> None:
         if not clicks:
             raise PreventUpdate
         cleared, _ = _error_outputs({}, 4)
-        if not access.can_write():
+        if not permissions.can_write():
             return (
                 no_update,
                 no_update,
                 no_update,
-                dbc.Alert(access.NOT_A_WRITER, color="danger"),
+                dbc.Alert(permissions.NOT_A_WRITER, color="danger"),
                 cleared,
                 *valid,
             )
@@ -535,7 +536,7 @@ def register(app: Dash) -> None:
                 with write_session() as session:
                     if editing is None:
                         schedule = schedules_repo.create_schedule(
-                            session, zone=zone, created_by=access.current_user_id(), **fields
+                            session, zone=zone, created_by=permissions.requester().id, **fields
                         )
                     else:
                         schedule = schedules_repo.update_schedule(
@@ -607,8 +608,8 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         if ctx.triggered_id == ScheduleIds.KEEP or deleting is None:
             return False, no_update, no_update
-        if not access.can_write():
-            return False, no_update, _feedback(False, access.NOT_A_WRITER)
+        if not permissions.can_write():
+            return False, no_update, _feedback(False, permissions.NOT_A_WRITER)
         with write_session() as session:
             schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
             name = schedule.name if schedule is not None else None
@@ -638,8 +639,8 @@ def register(app: Dash) -> None:
     def run_now(_clicks: list[int | None], pending: dict | None, changed: int | None):
         """Build and deliver one schedule's report now, in the background (admins and managers only)."""
         trigger = _action_clicked()
-        if not access.can_write():
-            return no_update, no_update, _feedback(False, access.NOT_A_WRITER), no_update
+        if not permissions.can_write():
+            return no_update, no_update, _feedback(False, permissions.NOT_A_WRITER), no_update
         schedule_id = int(trigger["schedule"])
         now = utc_now().floor("s")
         started = start_report_run(

@@ -21,7 +21,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 
 from dashboard import settings
-from dashboard.admin import View, access, page_header
+from dashboard.admin.frame import View, page_header
 from dashboard.admin.jobs import start_recalculation
 from dashboard.admin.models import (
     RunRow,
@@ -31,10 +31,11 @@ from dashboard.admin.models import (
     run_started_at,
     status_model,
 )
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import ShellIds, StatusIds
-from dashboard.scheduler import scheduler_enabled
+from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session
 
 POLL_MS = 1500
@@ -50,7 +51,7 @@ _STATE_COLOURS = {
 
 def layout() -> html.Div:
     """The view's frame; ``refresh`` fills in the facts and the runs."""
-    admin = access.is_admin()
+    admin = permissions.is_admin()
     actions: list[Any] = []
     if not admin:
         actions.append(
@@ -310,11 +311,11 @@ def register(app: Dash) -> None:
         """Start a recalculation in the background (admins only; refused while a run is going)."""
         if not clicks:
             raise PreventUpdate
-        if not access.is_admin():
+        if not permissions.is_admin():
             return (
                 no_update,
                 no_update,
-                _feedback(False, f"{access.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
+                _feedback(False, f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
             )
         now = utc_now().floor("s")
         started = start_recalculation(
@@ -382,5 +383,5 @@ def register(app: Dash) -> None:
             None if resolved else no_update,
             feedback,
             navbar,
-            going or not access.is_admin(),
+            going or not permissions.is_admin(),
         )

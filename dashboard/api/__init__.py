@@ -38,11 +38,11 @@ def load_operations() -> list:
 
 
 def register_api(server: Flask) -> None:
-    """Add the API to ``server``; ``dashboard.auth.init_auth`` must have run on it first."""
+    """Add the API to ``server``; ``dashboard.auth.server.init_auth`` must have run on it first."""
     from dashboard.api.errors import register_error_handlers
     from dashboard.api.openapi import add_spec_routes
     from dashboard.api.operations import UNKNOWN_PATH_ENDPOINT, build_blueprint
-    from dashboard.auth import mark_public
+    from dashboard.auth.guard import mark_public
 
     operations = load_operations()
     blueprint = build_blueprint(API_BLUEPRINT, API_URL_PREFIX)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dashboard import intervention_actions as actions
 from dashboard.api.errors import ApiError
 from dashboard.api.health_scores import pagination
 from dashboard.api.operations import operation
@@ -20,8 +19,9 @@ from dashboard.api.schemas import (
     InterventionsQuery,
     InterventionUpdate,
 )
-from dashboard.auth import signed_in_user
-from dashboard.intervention_actions import (
+from dashboard.auth.members import signed_in_user
+from dashboard.services import interventions
+from dashboard.services.interventions import (
     InterventionConflict,
     InterventionError,
     InterventionNotFound,
@@ -60,7 +60,7 @@ def _known_id(intervention_id: int) -> int:
 
 def _detail(intervention) -> InterventionResponse:
     return InterventionResponse(
-        data=InterventionDetail(**actions.intervention_record(intervention, with_notes=True))
+        data=InterventionDetail(**interventions.intervention_record(intervention, with_notes=True))
     )
 
 
@@ -80,7 +80,7 @@ def _detail(intervention) -> InterventionResponse:
 def list_interventions(query: InterventionsQuery) -> InterventionsPage:
     filters = query.model_dump(exclude={"page", "limit", "sort_by", "sort_order"})
     with write_session() as db:
-        items, total = actions.list_interventions(
+        items, total = interventions.list_interventions(
             db,
             **filters,
             sort_by=query.sort_by,
@@ -88,7 +88,7 @@ def list_interventions(query: InterventionsQuery) -> InterventionsPage:
             page=query.page,
             limit=query.limit,
         )
-        rows = [InterventionOut(**record) for record in actions.intervention_records(items)]
+        rows = [InterventionOut(**record) for record in interventions.intervention_records(items)]
     return InterventionsPage(data=rows, pagination=pagination(query.page, query.limit, total))
 
 
@@ -110,7 +110,7 @@ def list_interventions(query: InterventionsQuery) -> InterventionsPage:
 )
 def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse, dict[str, str]]:
     with _answering_errors(), write_session() as db:
-        intervention = actions.create_intervention(db, actor_id=_actor_id(), **body.model_dump())
+        intervention = interventions.create_intervention(db, actor_id=_actor_id(), **body.model_dump())
         response = _detail(intervention)
     return response, {"Location": f"/api{PATH}/{response.data.id}"}
 
@@ -126,7 +126,7 @@ def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse,
 )
 def get_intervention(intervention_id: int) -> InterventionResponse:
     with _answering_errors(), write_session() as db:
-        return _detail(actions.get_intervention(db, _known_id(intervention_id), with_notes=True))
+        return _detail(interventions.get_intervention(db, _known_id(intervention_id), with_notes=True))
 
 
 @operation(
@@ -149,7 +149,7 @@ def get_intervention(intervention_id: int) -> InterventionResponse:
 def update_intervention(intervention_id: int, body: InterventionUpdate) -> InterventionResponse:
     changes = {name: getattr(body, name) for name in body.model_fields_set - {"version", "note"}}
     with _answering_errors(), write_session() as db:
-        intervention = actions.update_intervention(
+        intervention = interventions.update_intervention(
             db,
             _known_id(intervention_id),
             actor_id=_actor_id(),
@@ -177,7 +177,7 @@ def update_intervention(intervention_id: int, body: InterventionUpdate) -> Inter
 )
 def cancel_intervention(intervention_id: int, query: CancelQuery) -> InterventionResponse:
     with _answering_errors(), write_session() as db:
-        intervention = actions.cancel_intervention(
+        intervention = interventions.cancel_intervention(
             db, _known_id(intervention_id), actor_id=_actor_id(), version=query.version
         )
         return _detail(intervention)

@@ -18,7 +18,7 @@ from dashboard.api.schemas import (
     RiskFactor,
     Trends,
 )
-from dashboard.metrics import PeriodMetrics, metrics_for
+from dashboard.services.metrics import PeriodMetrics, metrics_for
 from dashboard.sessions import write_session
 
 

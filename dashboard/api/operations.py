@@ -27,7 +27,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from dashboard.api.errors import ApiError
-from dashboard.auth import current_role_can_write
+from dashboard.auth.permissions import can_write
 
 MAX_BODY_BYTES = 1_000_000
 JSON_MIMETYPE = "application/json"
@@ -129,7 +129,7 @@ def _unknown_path(known: Map, unknown: str) -> Response:
 
 def _view(op: Operation) -> Callable[..., Response]:
     def view(**path_args: Any) -> Response:
-        if op.write and not current_role_can_write():
+        if op.write and not can_write():
             raise ApiError(
                 403, "Your role can only read; ask an admin or manager to make this change."
             )

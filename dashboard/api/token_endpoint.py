@@ -7,8 +7,8 @@ from flask import current_app
 from dashboard.api.errors import ApiError
 from dashboard.api.operations import operation
 from dashboard.api.schemas import TokenRequest, TokenResponse
+from dashboard.auth.tokens import issue_token
 from dashboard.sessions import write_session
-from dashboard.tokens import issue_token
 from data.repositories.users import verify_password
 
 API_TOKEN_HOURS_SETTING = "API_TOKEN_HOURS"

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from dashboard.clock import display_zone
-from dashboard.mail import send_mail
+from dashboard.services.mail import send_mail
 from data.db import database_url, session_factory, session_scope
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment
@@ -56,7 +56,7 @@ from .group import require_current_schema
 )
 def report_command(period: str, segment: str, fmt: str, out: Path) -> None:
     """Write the report of a period and segment as a CSV zip or a PDF."""
-    from dashboard.reports import render_report
+    from dashboard.services.reports import render_report
 
     url = database_url()
     require_current_schema(url)
@@ -110,7 +110,7 @@ def send_test_mail_command(email: str) -> None:
 @click.command("run-schedules")
 def run_schedules_command() -> None:
     """Run the report schedules that are due (for cron, with CSD_SCHEDULER=off)."""
-    from dashboard.scheduler import run_due_reports
+    from dashboard.services.scheduler import run_due_reports
 
     url = database_url()
     require_current_schema(url)
@@ -127,7 +127,7 @@ def run_schedules_command() -> None:
 @click.command("daily-job")
 def daily_job_command() -> None:
     """Run the daily scoring and mail its alerts, once per day across runners (for cron)."""
-    from dashboard.scheduler import run_daily_job
+    from dashboard.services.scheduler import run_daily_job
 
     url = database_url()
     require_current_schema(url)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dashboard.auth import secret_key_from_environment
-from dashboard.tokens import DEFAULT_TOKEN_HOURS, MAX_TOKEN_HOURS, issue_token
+from dashboard.auth.secret_key import secret_key_from_environment
+from dashboard.auth.tokens import DEFAULT_TOKEN_HOURS, MAX_TOKEN_HOURS, issue_token
 from data.db import database_url, session_scope
 from data.repositories.users import user_by_email
 

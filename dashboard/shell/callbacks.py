@@ -8,9 +8,9 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin import access
 from dashboard.admin import alerts as admin_alerts
 from dashboard.admin.models import bell_model
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, guarded, icon
 from dashboard.ids import OPEN_CLIENT, AlertIds, ShellIds, Tab
@@ -124,7 +124,7 @@ def register(app: Dash) -> None:
         with read_session() as session:
             status = view_model.shell_status(session, zone=zone, now=now)
             bell = bell_model(session, zone=zone, now=now)
-        items = admin_alerts.bell_items(bell, can_write=access.can_write())
+        items = admin_alerts.bell_items(bell, can_write=permissions.can_write())
         run_text = (
             [icon("bi-exclamation-triangle-fill", "text-warning me-1"), status.run_text]
             if status.run_failed

@@ -31,8 +31,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import current_app, has_request_context
 
-from dashboard import admin
 from dashboard.admin import alerts as admin_alerts
+from dashboard.admin import frame as admin_frame
+from dashboard.auth import permissions
 from dashboard.components import empty_state, icon
 from dashboard.ids import ShellIds, Tab
 from dashboard.tabs.client_detail import layout as detail_layout
@@ -49,15 +50,6 @@ NOT_YET = "not-yet"  # no scoring-run version has been read since the page loade
 ROOT_CLASS = "app-root"
 
 
-def _signed_in_user() -> Any | None:
-    """The signed-in user when sign-in is set up and someone is signed in, else None."""
-    if not has_request_context() or not hasattr(current_app, "login_manager"):
-        return None
-    from dashboard.auth import signed_in_user
-
-    return signed_in_user()
-
-
 def _has_route(path: str) -> bool:
     return has_request_context() and any(
         rule.rule == path for rule in current_app.url_map.iter_rules()
@@ -65,14 +57,13 @@ def _has_route(path: str) -> bool:
 
 
 def _user_block() -> list[Any]:
-    user = _signed_in_user()
-    if user is None:
+    me = permissions.requester()
+    if me == permissions.NOBODY:
         return []
-    role = getattr(user, "role", None)
-    role_label = getattr(role, "label", str(role or "")).strip()
+    role_label = me.role.label
     parts: list[Any] = [
         html.Span(
-            [icon("bi-person-circle"), html.Span(str(getattr(user, "name", "")), className="ms-1 fw-semibold"),
+            [icon("bi-person-circle"), html.Span(me.name, className="ms-1 fw-semibold"),
              html.Span(f" · {role_label}" if role_label else "", className="opacity-75")],
             id=ShellIds.USER,
             className="navbar-text text-white text-nowrap",
@@ -106,7 +97,7 @@ def navbar() -> dbc.Navbar:
                             id=ShellIds.LAST_RUN_WRAP,
                         ),
                         admin_alerts.bell(),
-                        admin.gear_menu(),
+                        admin_frame.gear_menu(),
                         dbc.Switch(
                             id=ShellIds.PRESENTATION,
                             label="Presentation",
@@ -161,7 +152,7 @@ def layout() -> html.Div:
                 ),
                 id=ShellIds.TAB_AREA,
             ),
-            admin.area(),
+            admin_frame.area(),
             detail_layout.layout(),
         ],
         id=ShellIds.ROOT,

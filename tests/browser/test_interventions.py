@@ -13,7 +13,7 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard import intervention_actions as actions
+from dashboard.services import interventions
 from data.db import session_scope
 from data.models import Intervention
 from scoring.enums import InterventionStatus, Priority
@@ -222,8 +222,8 @@ def test_iv003_a_stale_edit_shows_the_conflict_and_overwrites_nothing(
 
     # Someone else changes it in the meantime (through the same rules the API uses).
     with session_scope(book.url) as session:
-        current = actions.get_intervention(session, call)
-        actions.update_intervention(
+        current = interventions.get_intervention(session, call)
+        interventions.update_intervention(
             session, call, actor_id=book.manager_id, version=current.version,
             changes={"priority": Priority.HIGH}, note="Spoke to Arjun instead.",
         )  # fmt: skip

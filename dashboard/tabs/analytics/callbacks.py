@@ -141,7 +141,7 @@ def register(app: Dash) -> None:
         """The report of the selected period and segment, as a PDF or a zip of CSV files."""
         if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
             raise PreventUpdate
-        from dashboard.reports import render_report
+        from dashboard.services.reports import render_report
 
         fmt = ReportFormat.PDF if ctx.triggered_id == IDS.DOWNLOAD_PDF else ReportFormat.CSV
         key = key or {}

@@ -3,11 +3,11 @@
 A period (7 days, 30 days, 90 days, 1 year) and a client segment (all, new,
 existing), both in the URL, drive everything on the tab. ``load_metrics``
 reads the database once per (period, segment) through
-``view_model.analytics_data`` (``dashboard.metrics.metrics_for``, the
+``view_model.analytics_data`` (``dashboard.services.metrics.metrics_for``, the
 figures of ``GET /metrics`` and of the reports) and keeps the small aggregates
 in a ``dcc.Store``; the KPI cards and every chart are drawn from that store,
 never recomputed per chart. "Download report" renders the PDF or the CSV zip
-of the same period and segment (``dashboard.reports.render_report``).
+of the same period and segment (``dashboard.services.reports.render_report``).
 
 Each KPI card shows the value for the period, the previous period's value
 (same length, ending the day before) and the change, green when it is better

@@ -1,6 +1,6 @@
 """View model of the Analytics tab: one reading of ``metrics_for`` per period and segment, as small aggregates.
 
-``analytics_data(session, period, segment)`` calls ``dashboard.metrics.metrics_for``
+``analytics_data(session, period, segment)`` calls ``dashboard.services.metrics.metrics_for``
 (the figures of ``GET /metrics`` and of the PDF and CSV reports) for the
 period and for the period before it, and returns plain JSON: the KPI cards
 with their previous values, and the daily, weekly and per-type/per-member
@@ -13,7 +13,7 @@ Decisions where DESIGN is silent:
 
 - The previous period has the same length and ends the day before the
   period starts (``metrics_for(..., today=start - 1 day)``), exactly as the
-  reports compare (``dashboard.reports.data.build_report_data``); the KPI
+  reports compare (``dashboard.services.reports.data.build_report_data``); the KPI
   values and their rounding are the reports' (``reports.data.kpi_frame``), so
   a card and the PDF never disagree.
 - The URL holds ``period`` (``7d``/``30d``/``90d``/``1y``, default ``30d``) and
@@ -34,8 +34,8 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard.formatting import DASH, date_text, hours_text, range_text
-from dashboard.metrics import MEMBER, PeriodMetrics, metrics_for
-from dashboard.reports.data import kpi_frame
+from dashboard.services.metrics import MEMBER, PeriodMetrics, metrics_for
+from dashboard.services.reports.data import kpi_frame
 from dashboard.view_state import ViewState
 from scoring.columns import DAY
 from scoring.enums import Period, RiskLevel, Segment

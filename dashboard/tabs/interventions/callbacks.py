@@ -7,12 +7,12 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded, if_changed
 from dashboard.ids import IV_OPEN
 from dashboard.sessions import read_session
 from dashboard.tabs.interventions import view_model
-from dashboard.tabs.interventions.form.layout import current_user
 from dashboard.tabs.interventions.layout import (
     IDS,
     TAB_URL,
@@ -143,12 +143,12 @@ def register(app: Dash) -> None:
     def update_queue(key: str | None, _changed: int | None):
         """One page of the queue for the URL's filters, and the counts over every page."""
         filters = _filters_of_key(key)
-        user_id, _name, _can_write = current_user()
+        me = permissions.requester()
         with read_session() as session:
             page = view_model.queue_page(
                 session,
                 filters,
-                user_id=user_id,
+                user_id=me.id,
                 now=utc_now(),
                 zone=display_zone(),
             )
@@ -173,10 +173,10 @@ def register(app: Dash) -> None:
         if not clicks:
             raise PreventUpdate
         filters = _filters_of_key(key)
-        user_id, _name, _can_write = current_user()
+        me = permissions.requester()
         now, zone = utc_now(), display_zone()
         with read_session() as session:
-            frame = view_model.queue_export(session, filters, user_id=user_id, now=now, zone=zone)
+            frame = view_model.queue_export(session, filters, user_id=me.id, now=now, zone=zone)
         return dcc.send_data_frame(
             frame.to_csv, view_model.export_filename(filters, now=now, zone=zone), index=False
         )

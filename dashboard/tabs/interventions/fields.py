@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard import intervention_actions as actions
+from dashboard.services import interventions
 from scoring.enums import (
     Priority,
 )
@@ -94,7 +94,7 @@ def local_due_fields(due: dt.datetime, zone: ZoneInfo) -> tuple[str, str]:
 
 
 def refusal(
-    exc: actions.InterventionError, fields: Mapping[str, str] = FORM_FIELDS
+    exc: interventions.InterventionError, fields: Mapping[str, str] = FORM_FIELDS
 ) -> tuple[str | None, str]:
     """Where a refusal of the rules goes (a form field, or None for the dialog) and what it says."""
     if exc.field:

@@ -14,7 +14,7 @@ manage dialog and ``new=1`` the new-intervention form (``form/``).
 Roles: everyone sees the queue and can export it; viewers find "New
 intervention" disabled (it says why) and the dialog read-only, and every
 callback that writes checks the role itself
-(``dashboard.auth.current_role_can_write``), so a viewer's request to
+(``dashboard.auth.permissions.can_write``), so a viewer's request to
 ``/_dash-update-component`` is refused too. In presentation mode the filters,
 buttons and each row's type line are hidden; the header says which filters
 apply.
@@ -27,12 +27,12 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.auth import permissions
 from dashboard.components import icon, table_header
 from dashboard.ids import InterventionsIds, intervention_open_id, open_client_id
 from dashboard.sessions import read_session
 from dashboard.tabs.interventions import view_model
 from dashboard.tabs.interventions.form import layout as form_layout
-from dashboard.tabs.interventions.form.layout import current_user
 from dashboard.tabs.interventions.manage import layout as manage_layout
 from dashboard.view_state import ViewState
 from scoring.enums import InterventionStatus, InterventionType, Priority
@@ -309,7 +309,7 @@ def _filters(
 def layout(state: ViewState) -> html.Div:
     """The tab's frame with its controls set from ``state``; ``update_queue`` fills in the queue."""
     filters = view_model.QueueFilters.from_state(state)
-    user_id, _name, can_write = current_user()
+    me = permissions.requester()
     with read_session() as session:
         members = view_model.team_members(session)
     actions: list[Any] = [
@@ -318,8 +318,8 @@ def layout(state: ViewState) -> html.Div:
             id=IDS.NEW,
             n_clicks=0,
             color="primary",
-            disabled=not can_write,
-            title=None if can_write else view_model.WRITE_REFUSED,
+            disabled=not me.can_write,
+            title=None if me.can_write else view_model.WRITE_REFUSED,
         )
     ]
     actions.append(
@@ -347,7 +347,7 @@ def layout(state: ViewState) -> html.Div:
                 className="d-flex justify-content-between align-items-center flex-wrap gap-2 mb-2",
             ),
             html.Div(id=IDS.NOTICE),
-            _filters(filters, members, user_id),
+            _filters(filters, members, me.id),
             dbc.Card(
                 [
                     dbc.CardHeader(
@@ -363,7 +363,7 @@ def layout(state: ViewState) -> html.Div:
                 ],
                 class_name="mb-3",
             ),
-            form_layout.new_form(can_write=can_write),
+            form_layout.new_form(can_write=me.can_write),
             manage_layout.manage_dialog(),
         ],
         id="interventions-tab",

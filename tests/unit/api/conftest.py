@@ -29,7 +29,7 @@ from types import SimpleNamespace
 import pytest
 
 from app import create_app
-from dashboard.tokens import issue_token
+from dashboard.auth.tokens import issue_token
 from data.models import User
 from scoring.enums import InterventionStatus, InterventionType, Outcome, Priority, Role, Source
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from dashboard.intervention_actions import (
+from dashboard.services.interventions import (
     InterventionConflict,
     InterventionNotFound,
     cancel_intervention,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dashboard.api.metrics import metrics_model
-from dashboard.metrics import metrics_for
+from dashboard.services.metrics import metrics_for
 from tests.unit.api.conftest import BASE, TODAY
 
 METRICS = f"{BASE}/metrics"

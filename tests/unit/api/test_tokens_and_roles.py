@@ -7,7 +7,7 @@ import datetime as dt
 import jwt
 import pytest
 
-from dashboard.tokens import TokenError, issue_token, user_id_from_token
+from dashboard.auth.tokens import TokenError, issue_token, user_id_from_token
 from tests.conftest import TEST_PASSWORD
 from tests.unit.api.conftest import BASE, SECRET
 

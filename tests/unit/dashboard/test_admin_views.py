@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.admin import View, view_of, with_view
 from dashboard.admin import models as m
+from dashboard.admin.frame import View, view_of, with_view
 from dashboard.admin.jobs import start_recalculation
 from dashboard.view_state import ViewState
 from data.db import session_scope

@@ -12,18 +12,14 @@ from click.testing import CliRunner
 from flask import Flask
 
 from app import create_app
-from dashboard import auth
-from dashboard.auth import (
-    Guest,
-    TestingStandIn,
-    current_role_can_write,
-    development_secret_key,
-    require_writer,
-    resolve_secret_key,
-    safe_next,
-)
+from dashboard.auth import permissions, secret_key
+from dashboard.auth.login import safe_next
+from dashboard.auth.members import Guest, TestingStandIn
+from dashboard.auth.permissions import can_write, require_writer
+from dashboard.auth.secret_key import development_secret_key, resolve_secret_key
+from dashboard.auth.server import init_auth
+from dashboard.auth.tokens import user_id_from_token
 from dashboard.cli.token import token_command
-from dashboard.tokens import user_id_from_token
 from scoring.enums import Role
 from tests.conftest import TEST_PASSWORD
 
@@ -187,18 +183,18 @@ def test_deactivated_member_is_signed_out(client, members, session):
 
 
 @pytest.mark.parametrize(
-    ("email", "can_write"), [("ann@example.com", True), ("vic@example.com", False)]
+    ("email", "writer"), [("ann@example.com", True), ("vic@example.com", False)]
 )
-def test_role_decides_writes(app, members, email, can_write):
+def test_role_decides_writes(app, members, email, writer):
     client = app.server.test_client()
     sign_in(client, email)
     with client:
         client.get("/_dash-layout")
-        assert current_role_can_write() is can_write
-        if can_write:
+        assert can_write() is writer
+        if writer:
             require_writer()
         else:
-            with pytest.raises(auth.WriteForbidden) as refused:
+            with pytest.raises(permissions.WriteForbidden) as refused:
                 require_writer()
             assert refused.value.code == 403
 
@@ -219,7 +215,7 @@ def test_current_user_for_the_ui(app, members):
 
 def test_nobody_cannot_write(app):
     with app.server.test_request_context("/"):
-        assert current_role_can_write() is False
+        assert can_write() is False
     assert Guest.role == Role.VIEWER
 
 
@@ -229,7 +225,7 @@ def test_login_disabled_lets_tests_in_as_an_admin_stand_in(migrated_url):
     assert client.get("/").status_code == 200
     with client:
         client.get("/_dash-layout")
-        assert current_role_can_write() is True
+        assert can_write() is True
     assert TestingStandIn.role == Role.ADMIN
 
 
@@ -273,8 +269,8 @@ def test_development_key_is_created_once_and_private(tmp_path):
 
 def test_development_uses_the_instance_key(monkeypatch, tmp_path):
     path = tmp_path / "secret_key"
-    monkeypatch.setattr(auth, "SECRET_KEY_FILE", path)
-    monkeypatch.setattr(auth, "development_secret_key", lambda: development_secret_key(path))
+    monkeypatch.setattr(secret_key, "SECRET_KEY_FILE", path)
+    monkeypatch.setattr(secret_key, "development_secret_key", lambda: development_secret_key(path))
     key = resolve_secret_key({}, database_configured=False)
     assert path.read_text().strip() == key
 
@@ -295,7 +291,7 @@ def test_session_cookie_settings(app):
 
 def test_init_auth_on_a_bare_server_keeps_its_database(migrated_url):
     server = Flask("bare")
-    auth.init_auth(server, {"TESTING": True, "DATABASE_URL": migrated_url})
+    init_auth(server, {"TESTING": True, "DATABASE_URL": migrated_url})
     assert server.config["DATABASE_URL"] == migrated_url
 
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from dashboard import intervention_actions as actions
 from dashboard.ids import InterventionsIds
+from dashboard.services import interventions
 from dashboard.tabs.interventions import fields
 from dashboard.tabs.interventions import view_model as queue_view
 from dashboard.tabs.interventions.callbacks import filters_from_controls
@@ -361,13 +361,13 @@ def test_client_risk_reads_the_latest_score_day(session, make_client, make_score
 
 
 def test_refusals_of_the_rules_go_beside_their_field():
-    assert fields.refusal(actions.InvalidInput("x", field="assigned_to")) == (
+    assert fields.refusal(interventions.InvalidInput("x", field="assigned_to")) == (
         "assignee",
         fields.FIELD_MESSAGES["assigned_to"],
     )
-    conflict = actions.InterventionConflict("stale", code="version_conflict")
+    conflict = interventions.InterventionConflict("stale", code="version_conflict")
     assert fields.refusal(conflict) == (None, fields.CONFLICT_MESSAGE)
-    closed = actions.InterventionConflict("It is closed.", code="intervention_closed")
+    closed = interventions.InterventionConflict("It is closed.", code="intervention_closed")
     assert fields.refusal(closed) == (None, "It is closed.")
 
 

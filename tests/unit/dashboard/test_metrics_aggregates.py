@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from dashboard.metrics import metrics_for
+from dashboard.services.metrics import metrics_for
 from data.models import (
     Client,
     HealthScore,

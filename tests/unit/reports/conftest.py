@@ -26,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import sessionmaker
 
-from dashboard.mail import SmtpSettings
+from dashboard.services.mail import SmtpSettings
 from data.db import make_engine
 from scoring.enums import (
     ClientStatus,

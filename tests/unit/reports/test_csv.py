@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.reports import render_report
+from dashboard.services.reports import render_report
 from tests.unit.reports.conftest import NOW_TS, TODAY
 
 LONDON = ZoneInfo("Europe/London")

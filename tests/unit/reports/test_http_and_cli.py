@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from app import create_app
 from dashboard.api.errors import ApiError
+from dashboard.api.reports import report_response
 from dashboard.cli import main
-from dashboard.reports.http import report_response
 
 SECRET = "test-secret-key-0123456789abcdef0123456789"
 

@@ -7,7 +7,7 @@ from email import policy
 
 from sqlalchemy import select
 
-from dashboard.mail import Attachment, SmtpSettings, send_mail
+from dashboard.services.mail import Attachment, SmtpSettings, send_mail
 from data.models import OutboxMail
 from tests.unit.reports.conftest import free_port
 

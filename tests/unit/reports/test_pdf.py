@@ -1,4 +1,4 @@
-"""The PDF report: the same KPI figures as ``dashboard.metrics``, and a readable empty report."""
+"""The PDF report: the same KPI figures as ``dashboard.services.metrics``, and a readable empty report."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pypdf import PdfReader
 
-from dashboard.metrics import metrics_for
-from dashboard.reports import render_report
+from dashboard.services.metrics import metrics_for
+from dashboard.services.reports import pdf as pdf_module
+from dashboard.services.reports import render_report
 from tests.unit.reports.conftest import NOW_TS, TODAY
 
 LONDON = ZoneInfo("Europe/London")
@@ -85,7 +86,6 @@ def test_an_empty_database_gives_a_readable_pdf(session):
 
 
 def test_without_a_chart_renderer_the_pdf_still_has_everything_else(session, book, monkeypatch):
-    import dashboard.reports.pdf as pdf_module
 
     def no_chromium(*args, **kwargs):
         raise RuntimeError("Chrome not found")

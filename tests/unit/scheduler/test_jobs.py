@@ -13,10 +13,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from dashboard import reports as reports_package
-from dashboard.mail import SmtpSettings
-from dashboard.metrics import metrics_for
-from dashboard.scheduler import run_daily_job, run_due_reports, run_schedule_now
+from dashboard.services import reports as reports_package
+from dashboard.services.mail import SmtpSettings
+from dashboard.services.metrics import metrics_for
+from dashboard.services.scheduler import run_daily_job, run_due_reports, run_schedule_now
 from data.models import Alert, HealthScore, OutboxMail, ScoringRun
 from data.models_reports import ReportSchedule, ReportStatus
 from data.repositories.schedules import create_schedule
@@ -98,7 +98,7 @@ def test_the_daily_job_mails_new_alerts_to_the_owner(
 def test_alerts_already_mailed_are_not_mailed_again(
     migrated_url, session, falling_client, smtp_server
 ):
-    from dashboard.scheduler import mail_alerts
+    from dashboard.services.scheduler import mail_alerts
 
     run_daily_job(
         sessions_for(migrated_url), url=migrated_url, now=SCORING_NOW, settings=smtp_server.settings

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from app import create_app
-from dashboard.scheduler import (
+from dashboard.services.scheduler import (
     REPORT_CHECK_MINUTES,
     REPORTS_JOB,
     SCORING_JOB,

@@ -9,15 +9,16 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import formatting
-from dashboard import intervention_actions as actions
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import guarded, icon
 from dashboard.ids import IV_FIELD_ERROR
+from dashboard.services import interventions
 from dashboard.sessions import read_session, write_session
 from dashboard.tabs.interventions import fields
 from dashboard.tabs.interventions import view_model as queue_view
 from dashboard.tabs.interventions.form import view_model as form_view
-from dashboard.tabs.interventions.form.layout import IDS, NEW, current_user, message_alert
+from dashboard.tabs.interventions.form.layout import IDS, NEW, message_alert
 from dashboard.view_state import state_of
 from scoring.enums import InterventionType, Priority
 
@@ -74,7 +75,7 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         if trigger == IDS.NEW and not _new:
             raise PreventUpdate
-        user_id, _name, can_write = current_user()
+        me = permissions.requester()
         client = state.client if from_link else None
         with read_session() as session:
             client_options = (
@@ -84,7 +85,7 @@ def register(app: Dash) -> None:
                 client = None  # an unknown client in a hand-edited link
             members = queue_view.team_members(session)
         options = queue_view.assignee_options(members)
-        assignee = user_id if any(o["value"] == user_id for o in options) else None
+        assignee = me.id if any(o["value"] == me.id for o in options) else None
         cleaned = no_update
         if from_link:
             cleaned = (
@@ -93,7 +94,7 @@ def register(app: Dash) -> None:
                 .to_search()
             )
         alert = (
-            None if can_write else message_alert(queue_view.WRITE_REFUSED, "secondary", "bi-eye")
+            None if me.can_write else message_alert(queue_view.WRITE_REFUSED, "secondary", "bi-eye")
         )
         return (
             True, client, client_options, InterventionType.CALL.value, Priority.MEDIUM.value,
@@ -162,8 +163,8 @@ def register(app: Dash) -> None:
         if not clicks:
             raise PreventUpdate
         no_errors = errors_for(NEW, {})
-        user_id, name, can_write = current_user()
-        if not can_write:
+        me = permissions.requester()
+        if not me.can_write:
             return (
                 no_errors,
                 message_alert(queue_view.WRITE_REFUSED, "danger", "bi-slash-circle"),
@@ -180,9 +181,9 @@ def register(app: Dash) -> None:
             return errors_for(NEW, errors), None, no_update, no_update, no_update
         try:
             with write_session() as session:
-                created = actions.create_intervention(
+                created = interventions.create_intervention(
                     session,
-                    actor_id=user_id,
+                    actor_id=me.id,
                     client_id=checked.client_id,
                     type=checked.type,
                     title=checked.title,
@@ -192,7 +193,7 @@ def register(app: Dash) -> None:
                     due_date=checked.due_date,
                 )
                 summary = f"Created “{created.title}” for {created.client.name}, due {formatting.local_time_text(created.due_date, zone, now=utc_now())}."
-        except actions.InterventionError as exc:
+        except interventions.InterventionError as exc:
             field, message = fields.refusal(exc)
             if field in NEW_FIELDS:
                 return errors_for(NEW, {field: message}), None, no_update, no_update, no_update

@@ -20,6 +20,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.auth import permissions
 from dashboard.components import icon
 from dashboard.ids import InterventionsIds, Tab, field_error_id
 from dashboard.tabs.interventions import fields, view_model
@@ -45,18 +46,6 @@ HIDDEN = {"display": "none"}
 
 SHOWN: dict[str, str] = {}
 
-
-def current_user() -> tuple[int | None, str, bool]:
-    """``(id, name, can_write)`` of whoever makes the request (no id for the test stand-in)."""
-    from dashboard.auth import current_role_can_write, signed_in_user
-
-    user = signed_in_user()
-    user_id = getattr(user, "id", None) if user is not None else None
-    return (
-        int(user_id) if isinstance(user_id, int) else None,
-        str(getattr(user, "name", "") or ""),
-        current_role_can_write(),
-    )
 
 
 def field_error(form: str, field: str) -> html.Div:
@@ -222,8 +211,8 @@ def new_intervention_link(client_id: str, *, presentation: bool = False) -> Any:
 
     Only for members who may change things; nothing for viewers.
     """
-    _id, _name, can_write = current_user()
-    if not can_write:
+    me = permissions.requester()
+    if not me.can_write:
         return None
     target = ViewState(tab=Tab.INTERVENTIONS, presentation=presentation, client=client_id,
                        extra=((view_model.NEW_PARAM, "1"),))  # fmt: skip

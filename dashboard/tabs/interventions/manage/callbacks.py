@@ -8,10 +8,11 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import intervention_actions as actions
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import guarded
 from dashboard.ids import IV_FIELD_ERROR
+from dashboard.services import interventions
 from dashboard.sessions import read_session, write_session
 from dashboard.tabs.interventions import fields
 from dashboard.tabs.interventions import view_model as queue_view
@@ -19,7 +20,6 @@ from dashboard.tabs.interventions.form.callbacks import errors_for, unchanged
 from dashboard.tabs.interventions.form.layout import (
     HIDDEN,
     SHOWN,
-    current_user,
     message_alert,
 )
 from dashboard.tabs.interventions.manage import view_model as manage_view
@@ -60,7 +60,7 @@ def _load(intervention_id: int) -> dict[str, Any] | None:
     with read_session() as session:
         try:
             record = manage_view.manage_record(session, intervention_id)
-        except actions.InterventionNotFound:
+        except interventions.InterventionNotFound:
             return None
     return _view(manage_view.manage_model(record, now=now, zone=zone))
 
@@ -150,12 +150,12 @@ def register(app: Dash) -> None:
         if not data:
             raise PreventUpdate
         loaded, view = data["loaded"], data["view"]
-        _id, _name, can_write = current_user()
+        me = permissions.requester()
         final = view["final"]
         with read_session() as session:
             members = queue_view.team_members(session)
-        locked = not can_write or final
-        outcome_locked = not can_write or loaded["status"] == InterventionStatus.CANCELLED.value
+        locked = not me.can_write or final
+        outcome_locked = not me.can_write or loaded["status"] == InterventionStatus.CANCELLED.value
         outcome_options = [
             {**option, "disabled": outcome_locked}
             for option in [
@@ -186,10 +186,10 @@ def register(app: Dash) -> None:
             locked,
             locked,
             outcome_options,
-            not can_write,
-            SHOWN if can_write and not (final and loaded["status"] == InterventionStatus.CANCELLED.value) else HIDDEN,
-            SHOWN if can_write and not final else HIDDEN,
-            HIDDEN if can_write else SHOWN,
+            not me.can_write,
+            SHOWN if me.can_write and not (final and loaded["status"] == InterventionStatus.CANCELLED.value) else HIDDEN,
+            SHOWN if me.can_write and not final else HIDDEN,
+            HIDDEN if me.can_write else SHOWN,
             HIDDEN,
             HIDDEN,
         )  # fmt: skip
@@ -254,8 +254,8 @@ def register(app: Dash) -> None:
         cancelling = ctx.triggered_id == IDS.MANAGE_CANCEL_CONFIRM
         if not (cancel_clicks if cancelling else save_clicks) or not data:
             raise PreventUpdate
-        user_id, _name, can_write = current_user()
-        if not can_write:
+        me = permissions.requester()
+        if not me.can_write:
             return _refused(queue_view.WRITE_REFUSED)
         loaded = data["loaded"]
         zone = display_zone()
@@ -278,19 +278,19 @@ def register(app: Dash) -> None:
         try:
             with write_session() as session:
                 if cancelling:
-                    actions.cancel_intervention(
+                    interventions.cancel_intervention(
                         session,
                         loaded["id"],
-                        actor_id=user_id,
+                        actor_id=me.id,
                         version=loaded["version"],
                         note=text,
                     )
                 else:
-                    actions.update_intervention(
-                        session, loaded["id"], actor_id=user_id, version=loaded["version"],
+                    interventions.update_intervention(
+                        session, loaded["id"], actor_id=me.id, version=loaded["version"],
                         changes=changes, note=text,
                     )  # fmt: skip
-        except actions.InterventionError as exc:
+        except interventions.InterventionError as exc:
             field, message = fields.refusal(exc, {"assigned_to": "assignee", "outcome": "outcome"})
             if field in MANAGE_FIELDS:
                 return (

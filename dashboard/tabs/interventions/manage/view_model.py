@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from dashboard import intervention_actions as actions
 from dashboard.formatting import local_time_text
+from dashboard.services import interventions
 from dashboard.tabs.interventions.fields import TEXT_MAX, DueError, local_due_fields, parse_due
 from dashboard.tabs.interventions.view_model import SOURCE_LABELS, due_state
 from scoring.enums import (
@@ -146,8 +146,8 @@ def manage_model(record: Mapping[str, Any], *, now: pd.Timestamp, zone: ZoneInfo
 
 def manage_record(session: Session, intervention_id: int) -> dict[str, Any]:
     """The intervention with its notes, under the API's names (raises ``InterventionNotFound``)."""
-    found = actions.get_intervention(session, intervention_id, with_notes=True)
-    return actions.intervention_record(found, with_notes=True)
+    found = interventions.get_intervention(session, intervention_id, with_notes=True)
+    return interventions.intervention_record(found, with_notes=True)
 
 
 def manage_changes(

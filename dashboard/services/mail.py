@@ -23,11 +23,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Literal
 
-from dashboard.sessions import app_database_url
+from dashboard.settings import STARTTLS_PORT, TLS_PORT, SmtpSettings
 from data.db import session_scope
 from data.repositories.outbox import add_to_outbox
-
-from .settings import STARTTLS_PORT, TLS_PORT, SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +85,8 @@ def send_mail(
     """Send a plain-text mail to ``to`` (one address, comma-separated ones, or a list); never raises.
 
     ``settings`` default to ``SmtpSettings.from_env(environ)``; without them
-    the mail goes to the outbox of the database at ``url`` (default: the
-    app's, else ``DATABASE_URL``).
+    the mail goes to the outbox of the database at ``url`` (default
+    ``DATABASE_URL``; inside the app, ``dashboard.sessions.app_database_url()``).
     """
     recipients = recipient_list(to)
     if not recipients:
@@ -181,7 +179,7 @@ def _keep_in_outbox(
     error: str | None,
 ) -> MailResult:
     try:
-        with session_scope(url or app_database_url()) as session:
+        with session_scope(url) as session:
             for address in recipients:
                 add_to_outbox(
                     session,

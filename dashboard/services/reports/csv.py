@@ -3,7 +3,7 @@
 UTF-8 with a header row; dates ``YYYY-MM-DD``, times ISO 8601 in UTC with a
 ``Z``, booleans ``true``/``false``, enumerations as their stored values, an
 empty cell where there is no value. ``kpis.csv`` holds the numbers as the PDF shows them (see
-``dashboard.reports.data``): percentages 0-100, hours, points and counts,
+``dashboard.services.reports.data``): percentages 0-100, hours, points and counts,
 with the period's and the previous period's dates on every row.
 """
 

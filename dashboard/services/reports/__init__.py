@@ -1,6 +1,6 @@
 """Reports for a period and segment: a zip of CSV files or a PDF (DESIGN 3, issue "Reports").
 
-- ``data``: what a report holds, assembled with ``dashboard.metrics.metrics_for``
+- ``data``: what a report holds, assembled with ``dashboard.services.metrics.metrics_for``
   (the Analytics tab's and ``GET /metrics``' figures) for the period and the one before;
 - ``csv``: the zip of ``clients.csv``, ``interventions.csv`` and ``kpis.csv``;
 - ``pdf``: the multi-page PDF with charts rendered by kaleido (``images``);

@@ -44,8 +44,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
 from dashboard.formatting import date_text, first_line, range_text
-from dashboard.mail import Attachment, MailResult, send_mail
-from dashboard.reports.data import ReportData
+from dashboard.services.mail import Attachment, MailResult, send_mail
+from dashboard.services.reports.data import ReportData
 from dashboard.settings import Settings, SmtpSettings, time_of_day
 from dashboard.settings import current as current_settings
 from data.db import database_url, session_factory
@@ -264,7 +264,7 @@ def deliver_report(
     environ: Mapping[str, str] | None = None,
 ) -> ReportRunResult:
     """Build the report of ``due``, mail it (or keep it), and record the result on the schedule."""
-    from dashboard.reports import render_report
+    from dashboard.services.reports import render_report
 
     now = now or utcnow()
     configured = Settings.from_environ(environ)
@@ -335,7 +335,7 @@ def _save_copy(folder: Path, due: DueReport, filename: str, content: bytes) -> s
 
 def report_mail(due: DueReport, data: ReportData) -> tuple[str, str]:
     """Subject and body of a scheduled report's mail: the headline figures, and the file attached."""
-    from dashboard.reports.data import HEADLINE_KPIS
+    from dashboard.services.reports.data import HEADLINE_KPIS
 
     period = (
         f"{data.period.label}, {data.segment.label.lower()} ({range_text(data.start, data.end)})"

@@ -1,6 +1,6 @@
 """What a report holds for a period and segment, assembled once for the CSV files and the PDF.
 
-The figures are those of ``dashboard.metrics.metrics_for``, the function the
+The figures are those of ``dashboard.services.metrics.metrics_for``, the function the
 Analytics tab and ``GET /metrics`` use, for the period and for the period
 just before it (same length, ending the day before it starts), so that each
 KPI is shown beside its previous value.
@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from dashboard import theme
 from dashboard.figures import kpi_delta
 from dashboard.formatting import hours_text
-from dashboard.metrics import PeriodMetrics, metrics_for
+from dashboard.services.metrics import PeriodMetrics, metrics_for
 from data.repositories.clients import clients_frame
 from data.repositories.interventions import ASSIGNED_TO_NAME, interventions_frame
 from data.repositories.interventions import CLIENT_NAME as INTERVENTION_CLIENT_NAME

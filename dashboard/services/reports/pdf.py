@@ -5,7 +5,7 @@ Pages, in order:
 1. cover: the period, the segment, the day of the scores, the headline
    figures with their change, and what the report contains (or, for a period
    without data, a notice that says so);
-2. KPI summary: every KPI of ``dashboard.reports.data.KPIS`` this period and
+2. KPI summary: every KPI of ``dashboard.services.reports.data.KPIS`` this period and
    the previous one, with the change;
 3. charts, one per page, drawn by the dashboard's own figure builders
    (``dashboard.figures``) in their presentation size and rendered by kaleido:

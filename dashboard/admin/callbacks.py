@@ -1,0 +1,72 @@
+"""The admin frame's callbacks: ``?view=`` shows a view instead of the tabs; the gear menu and the pills switch views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard.admin import outbox, schedules, status
+from dashboard.admin.frame import BACK, View, page_header, view_of, with_view
+from dashboard.auth import permissions
+from dashboard.components import empty_state, guarded
+from dashboard.ids import ADMIN_VIEW_LINK, AdminIds, ShellIds
+
+
+def _render(view: View) -> Any:
+    if view.admin_only and not permissions.is_admin():
+        return html.Div(
+            [
+                page_header(view, "Mail that went to the outbox instead of a mail server."),
+                dbc.Card(
+                    dbc.CardBody(
+                        empty_state(
+                            "Only admins can read the outbox.",
+                            hint="Ask an admin of your team if a mail you expected is missing.",
+                            icon_name="bi-lock",
+                        )
+                    )
+                ),
+            ],
+            id=f"admin-{view.value}",
+        )
+    module = {View.STATUS: status, View.SCHEDULES: schedules, View.OUTBOX: outbox}[view]
+    return html.Div(module.layout(), id=f"admin-{view.value}")
+
+
+def register(app: Dash) -> None:
+    """Show the view the URL names instead of the tabs; open and close views from the menu and pills."""
+    @app.callback(
+        Output(ShellIds.TAB_AREA, "hidden"),
+        Output(AdminIds.WRAP, "hidden"),
+        Output(AdminIds.AREA, "children"),
+        Output(AdminIds.VIEW_KEY, "data"),
+        Input(ShellIds.URL, "search"),
+        State(AdminIds.VIEW_KEY, "data"),
+    )
+    @guarded("the admin view", lambda: (False, True, [], None))
+    def show_view(search: str | None, shown: str | None):
+        """``?view=`` -> the admin view instead of the tabs; drawn again only when the view changes."""
+        view = view_of(search)
+        if view is None:
+            return False, True, ([] if shown else no_update), None
+        if shown == view.value:
+            raise PreventUpdate
+        return True, False, _render(view), view.value
+
+    @app.callback(
+        Output(ShellIds.URL, "search", allow_duplicate=True),
+        Input({"type": ADMIN_VIEW_LINK, "view": ALL, "source": ALL}, "n_clicks"),
+        State(ShellIds.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def open_view(_links: list[int | None], search: str | None):
+        """A gear-menu item or a view pill opens its view; "Back to the dashboard" closes it."""
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        view = None if trigger["view"] == BACK else View(trigger["view"])
+        new = with_view(search, view)
+        return new if new != (search or "") else no_update

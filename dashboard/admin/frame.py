@@ -1,0 +1,147 @@
+"""The admin views' frame: which view the URL names, the gear menu, the area the views draw in, their page header."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.auth import permissions
+from dashboard.components import icon
+from dashboard.ids import AdminIds, ShellIds, admin_view_link_id
+from dashboard.view_state import state_of
+
+VIEW_PARAM = "view"
+
+
+BACK = "back"  # the "view" of the back button's id: no view, the tabs
+
+
+class View(StrEnum):
+    """The admin views; the value is what the URL's ``view=`` holds."""
+
+    STATUS = "status"
+    SCHEDULES = "schedules"
+    OUTBOX = "outbox"
+
+    @property
+    def label(self) -> str:
+        return {"status": "System status", "schedules": "Scheduled reports", "outbox": "Outbox"}[
+            self.value
+        ]
+
+    @property
+    def icon_name(self) -> str:
+        return {"status": "bi-activity", "schedules": "bi-calendar-week", "outbox": "bi-envelope"}[
+            self.value
+        ]
+
+    @property
+    def admin_only(self) -> bool:
+        return self is View.OUTBOX
+
+
+def view_of(search: str | None) -> View | None:
+    """The admin view the query string names, or None (the tabs); unknown values are ignored."""
+    value = dict(parse_qsl((search or "").lstrip("?"))).get(VIEW_PARAM)
+    try:
+        return View(value) if value else None
+    except ValueError:
+        return None
+
+
+def with_view(search: str | None, view: View | None) -> str:
+    """``search`` with ``view=`` set to ``view`` (or removed for None), every other parameter kept."""
+    state = state_of(search)
+    extra = tuple((key, value) for key, value in state.extra if key != VIEW_PARAM)
+    if view is not None:
+        extra += ((VIEW_PARAM, view.value),)
+    return state.replace(extra=extra).to_search()
+
+
+def views_for_current_role() -> list[View]:
+    """The views the gear menu offers to whoever makes the request."""
+    admin = permissions.is_admin()
+    return [view for view in View if admin or not view.admin_only]
+
+
+def gear_menu() -> dbc.DropdownMenu:
+    """The gear menu of the navbar: one item per admin view the current role may open."""
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(
+                [icon(view.icon_name, "me-2"), view.label],
+                id=admin_view_link_id(view.value, "menu"),
+                n_clicks=0,
+            )
+            for view in views_for_current_role()
+        ],
+        id=ShellIds.ADMIN_MENU,
+        label=[icon("bi-gear-fill"), html.Span("Administration", className="visually-hidden")],
+        nav=True,
+        in_navbar=True,
+        align_end=True,
+        caret=False,
+        toggle_class_name="text-white",
+        class_name="presentation-hidden",
+    )
+
+
+def area() -> html.Div:
+    """Where an admin view is drawn (hidden while the tabs are shown)."""
+    return html.Div(
+        [dcc.Store(id=AdminIds.VIEW_KEY), html.Div(id=AdminIds.AREA)],
+        className="app-main container-fluid",
+        hidden=True,
+        id=AdminIds.WRAP,
+    )
+
+
+def page_header(view: View, subtitle: str, actions: list[Any] | None = None) -> html.Div:
+    """The heading of a view: back link, view pills, title, subtitle and the view's buttons."""
+    pills = html.Nav(
+        [
+            html.Button(
+                [icon(item.icon_name, "me-1"), item.label],
+                id=admin_view_link_id(item.value, "pill"),
+                n_clicks=0,
+                className=f"btn btn-sm {'btn-primary' if item is view else 'btn-outline-primary'}",
+                **({"aria-current": "page"} if item is view else {}),
+            )
+            for item in views_for_current_role()
+        ],
+        className="d-flex gap-2",
+        **{"aria-label": "Administration"},
+    )
+    back = dbc.Button(
+        [icon("bi-arrow-left", "me-1"), "Back to the dashboard"],
+        id=admin_view_link_id(BACK, "back"),
+        n_clicks=0,
+        color="secondary",
+        outline=True,
+        size="sm",
+    )
+    return html.Div(
+        [
+            html.Div([back, pills], className="d-flex align-items-center gap-3 flex-wrap mb-3"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H2(
+                                [icon(view.icon_name, "me-2"), view.label],
+                                className="page-title h3 mb-1",
+                            ),
+                            html.P(subtitle, className="page-subtitle mb-0"),
+                        ]
+                    ),
+                    html.Div(actions or [], className="d-flex gap-2 align-items-center flex-wrap"),
+                ],
+                className="d-flex justify-content-between align-items-end gap-3 flex-wrap",
+            ),
+        ],
+        className="mb-3",
+    )
