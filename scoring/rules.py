@@ -1,4 +1,4 @@
-"""Intervention rules of DESIGN 6: due dates, the queue, automatic interventions and alerts.
+"""Intervention rules of DESIGN 6: due dates, overdue, automatic interventions and alerts.
 
 Frames use the column names below (the interventions and alerts tables of
 DESIGN 4) and those of ``scoring.columns``; a frame keyed by client may carry
@@ -145,21 +145,6 @@ def is_overdue(interventions: pd.DataFrame, now: DayLike) -> pd.Series:
     """Whether each intervention is overdue at ``now``: its due time has passed while it is open."""
     due = to_utc(interventions[DUE_AT])
     return interventions[STATUS].isin(OPEN_STATUSES) & (due < to_utc(now))
-
-
-def order_queue(interventions: pd.DataFrame) -> pd.DataFrame:
-    """Interventions in queue order: priority (urgent first), then due time (earliest, so overdue, first).
-
-    Interventions without a due time come last in their priority; equal ones keep their order.
-    """
-    keys = pd.DataFrame(
-        {
-            "rank": interventions[PRIORITY].map({p.value: p.rank for p in Priority}).to_numpy(),
-            "due": to_utc(interventions[DUE_AT]).to_numpy(),
-        }
-    )
-    order = keys.sort_values(["rank", "due"], kind="stable", na_position="last").index
-    return interventions.iloc[order]
 
 
 def _severity(levels: pd.Series) -> pd.Series:

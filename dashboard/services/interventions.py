@@ -33,11 +33,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, select
+from sqlalchemy import ColumnElement, func, not_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from data.models import Client, HealthScore, Intervention, InterventionNote, User, utcnow
+from data.repositories import interventions as interventions_repo
 from scoring.enums import (
     ALLOWED_MOVES,
     OPEN_STATUSES,
@@ -158,14 +159,6 @@ def intervention_record(
     return record
 
 
-def _priority_rank() -> ColumnElement[int]:
-    return case({p.value: p.rank for p in Priority}, value=Intervention.priority)
-
-
-def _overdue_condition(now: dt.datetime) -> ColumnElement[bool]:
-    return and_(Intervention.status.in_(OPEN_STATUSES), Intervention.due_date < now)
-
-
 def list_interventions(
     session: Session,
     *,
@@ -184,7 +177,7 @@ def list_interventions(
 ) -> tuple[list[Intervention], int]:
     """One page of interventions matching the filters, and how many match.
 
-    ``sort_by="queue"`` is the queue order of ``data.repositories.interventions.intervention_queue``:
+    ``sort_by="queue"`` is the queue order (``data.repositories.interventions.queue_order``):
     priority (urgent first), overdue first, due date, id; ``priority`` ascending
     is urgent first too. ``desc`` reverses the order. Ties go by id.
     """
@@ -203,17 +196,16 @@ def list_interventions(
         if wanted is not None:
             conditions.append(column == wanted)
     if overdue is not None:
-        conditions.append(_overdue_condition(now) if overdue else not_(_overdue_condition(now)))
+        conditions.append(interventions_repo.is_overdue(now) if overdue else not_(interventions_repo.is_overdue(now)))
 
     total = session.scalar(select(func.count(Intervention.id)).where(*conditions)) or 0
-    queue = [_priority_rank(), case((_overdue_condition(now), 0), else_=1), Intervention.due_date]
     keys = {
-        "queue": queue,
-        "priority": queue,
-        "due_date": [Intervention.due_date],
-        "created_at": [Intervention.created_at],
-        "updated_at": [Intervention.updated_at],
-    }[sort_by] + [Intervention.id]
+        "queue": interventions_repo.queue_order(now),
+        "priority": interventions_repo.queue_order(now),
+        "due_date": [Intervention.due_date, Intervention.id],
+        "created_at": [Intervention.created_at, Intervention.id],
+        "updated_at": [Intervention.updated_at, Intervention.id],
+    }[sort_by]
     order = [key.desc() if sort_order == "desc" else key.asc() for key in keys]
     stmt = (
         select(Intervention)

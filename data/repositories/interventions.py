@@ -33,15 +33,29 @@ def _priority_rank() -> ColumnElement[int]:
     )
 
 
-def _is_overdue(now: dt.datetime) -> ColumnElement[bool]:
-    """Open and past its due date at ``now``."""
+def is_overdue(now: dt.datetime) -> ColumnElement[bool]:
+    """Open and past its due date at ``now``, in SQL (``scoring.rules.is_overdue`` on frames)."""
     return and_(Intervention.status.in_(OPEN_STATUSES), Intervention.due_date < now)
+
+
+def queue_order(now: dt.datetime) -> list[ColumnElement]:
+    """The queue order, the one definition every list of interventions uses.
+
+    Priority (urgent first), then the ones overdue at ``now``, then due date
+    (earliest first), then id, so equal rows keep one order from page to page.
+    """
+    return [
+        _priority_rank(),
+        case((is_overdue(now), 0), else_=1),
+        Intervention.due_date,
+        Intervention.id,
+    ]
 
 
 def _frame_select(now: dt.datetime) -> Select:
     table = Intervention.__table__
     assignee = aliased(User)
-    overdue = case((_is_overdue(now), True), else_=False)
+    overdue = case((is_overdue(now), True), else_=False)
     selected = {
         CLIENT_NAME: Client.name.label(CLIENT_NAME),
         ASSIGNED_TO_NAME: assignee.name.label(ASSIGNED_TO_NAME),
@@ -116,18 +130,13 @@ def intervention_queue(
     if client_id is not None:
         conditions.append(Intervention.client_id == client_id)
     if overdue is not None:
-        conditions.append(_is_overdue(now) if overdue else not_(_is_overdue(now)))
+        conditions.append(is_overdue(now) if overdue else not_(is_overdue(now)))
 
     total = session.scalar(select(func.count(Intervention.id)).where(*conditions)) or 0
     stmt = (
         _frame_select(now)
         .where(*conditions)
-        .order_by(
-            _priority_rank(),
-            case((_is_overdue(now), 0), else_=1),
-            Intervention.due_date,
-            Intervention.id,
-        )
+        .order_by(*queue_order(now))
         .offset(offset)
         .limit(limit)
     )
@@ -140,12 +149,7 @@ def open_interventions(session: Session, *, now: dt.datetime | None = None) -> p
     stmt = (
         _frame_select(now)
         .where(Intervention.status.in_(OPEN_STATUSES))
-        .order_by(
-            _priority_rank(),
-            case((_is_overdue(now), 0), else_=1),
-            Intervention.due_date,
-            Intervention.id,
-        )
+        .order_by(*queue_order(now))
     )
     return _read(session, stmt)
 

@@ -17,7 +17,6 @@ from scoring.rules import (
     default_due,
     is_overdue,
     least_loaded,
-    order_queue,
     risk_levels,
 )
 
@@ -111,18 +110,6 @@ def test_overdue_is_a_passed_due_date_while_open():
         {"status": "pending", "due_at": None},
     )
     assert is_overdue(frame, NOW).tolist() == [True, True, False, False, False, False]
-
-
-def test_queue_is_priority_then_due_date():
-    frame = interventions(
-        {"id": 1, "priority": "low", "due_at": NOW - 5 * DAY},
-        {"id": 2, "priority": "urgent", "due_at": NOW + DAY},
-        {"id": 3, "priority": "urgent", "due_at": NOW - DAY},  # overdue: first
-        {"id": 4, "priority": "high", "due_at": None},
-        {"id": 5, "priority": "high", "due_at": NOW + 3 * DAY},
-        {"id": 6, "priority": "medium", "due_at": NOW},
-    )
-    assert order_queue(frame)["id"].tolist() == [3, 2, 5, 4, 6, 1]
 
 
 def test_risk_levels_band_the_rounded_score():
