@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin.models import BellModel, test_mail, unread_alert_ids
@@ -34,6 +34,7 @@ from dashboard.ids import (
     alert_read_id,
     open_client_id,
 )
+from dashboard.registry import Callbacks
 from dashboard.services.mail import send_mail
 from dashboard.sessions import app_database_url, write_session
 from data.repositories.alerts import mark_alerts_read
@@ -155,31 +156,33 @@ def _test_notification() -> html.Div:
     )
 
 
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(ShellIds.NAVBAR_CHANGED, "data"),
-        Output(AlertIds.FEEDBACK, "children"),
-        Input({"type": ALERT_READ, "alert": ALL}, "n_clicks"),
-        Input({"type": ALERT_ACTION, "action": ALL}, "n_clicks"),
-        State(ShellIds.NAVBAR_CHANGED, "data"),
-        prevent_initial_call=True,
-    )
-    @guarded("an alerts action", lambda: (no_update, "That did not work; please try again."))
-    def act(_read: list[int | None], _actions: list[int | None], changed: int | None):
-        """Mark one alert or all unread alerts read, or send a test notification (admins and managers)."""
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        if not permissions.can_write():
-            return no_update, permissions.NOT_A_WRITER
-        if trigger.get("action") == TEST_MAIL:
-            return no_update, _test_notification()
-        with write_session() as session:
-            ids = (
-                unread_alert_ids(session)
-                if trigger.get("action") == MARK_ALL
-                else [int(trigger["alert"])]
-            )
-            marked = mark_alerts_read(session, ids)
-        message = f"{marked:,} alerts marked read." if trigger.get("action") == MARK_ALL else ""
-        return (changed or 0) + 1, message
+CALLBACKS = Callbacks()
+
+
+@CALLBACKS.callback(
+    Output(ShellIds.NAVBAR_CHANGED, "data"),
+    Output(AlertIds.FEEDBACK, "children"),
+    Input({"type": ALERT_READ, "alert": ALL}, "n_clicks"),
+    Input({"type": ALERT_ACTION, "action": ALL}, "n_clicks"),
+    State(ShellIds.NAVBAR_CHANGED, "data"),
+    prevent_initial_call=True,
+)
+@guarded("an alerts action", lambda: (no_update, "That did not work; please try again."))
+def act(_read: list[int | None], _actions: list[int | None], changed: int | None):
+    """Mark one alert or all unread alerts read, or send a test notification (admins and managers)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    if not permissions.can_write():
+        return no_update, permissions.NOT_A_WRITER
+    if trigger.get("action") == TEST_MAIL:
+        return no_update, _test_notification()
+    with write_session() as session:
+        ids = (
+            unread_alert_ids(session)
+            if trigger.get("action") == MARK_ALL
+            else [int(trigger["alert"])]
+        )
+        marked = mark_alerts_read(session, ids)
+    message = f"{marked:,} alerts marked read." if trigger.get("action") == MARK_ALL else ""
+    return (changed or 0) + 1, message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin import outbox, schedules, status
@@ -13,6 +13,7 @@ from dashboard.admin.frame import BACK, View, page_header, view_of, with_view
 from dashboard.auth import permissions
 from dashboard.components import empty_state, guarded
 from dashboard.ids import ADMIN_VIEW_LINK, AdminIds, ShellIds
+from dashboard.registry import Callbacks
 
 
 def _render(view: View) -> Any:
@@ -36,37 +37,38 @@ def _render(view: View) -> Any:
     return html.Div(module.layout(), id=f"admin-{view.value}")
 
 
-def register(app: Dash) -> None:
-    """Show the view the URL names instead of the tabs; open and close views from the menu and pills."""
-    @app.callback(
-        Output(ShellIds.TAB_AREA, "hidden"),
-        Output(AdminIds.WRAP, "hidden"),
-        Output(AdminIds.AREA, "children"),
-        Output(AdminIds.VIEW_KEY, "data"),
-        Input(ShellIds.URL, "search"),
-        State(AdminIds.VIEW_KEY, "data"),
-    )
-    @guarded("the admin view", lambda: (False, True, [], None))
-    def show_view(search: str | None, shown: str | None):
-        """``?view=`` -> the admin view instead of the tabs; drawn again only when the view changes."""
-        view = view_of(search)
-        if view is None:
-            return False, True, ([] if shown else no_update), None
-        if shown == view.value:
-            raise PreventUpdate
-        return True, False, _render(view), view.value
+CALLBACKS = Callbacks()
 
-    @app.callback(
-        Output(ShellIds.URL, "search", allow_duplicate=True),
-        Input({"type": ADMIN_VIEW_LINK, "view": ALL, "source": ALL}, "n_clicks"),
-        State(ShellIds.URL, "search"),
-        prevent_initial_call=True,
-    )
-    def open_view(_links: list[int | None], search: str | None):
-        """A gear-menu item or a view pill opens its view; "Back to the dashboard" closes it."""
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        view = None if trigger["view"] == BACK else View(trigger["view"])
-        new = with_view(search, view)
-        return new if new != (search or "") else no_update
+
+@CALLBACKS.callback(
+    Output(ShellIds.TAB_AREA, "hidden"),
+    Output(AdminIds.WRAP, "hidden"),
+    Output(AdminIds.AREA, "children"),
+    Output(AdminIds.VIEW_KEY, "data"),
+    Input(ShellIds.URL, "search"),
+    State(AdminIds.VIEW_KEY, "data"),
+)
+@guarded("the admin view", lambda: (False, True, [], None))
+def show_view(search: str | None, shown: str | None):
+    """``?view=`` -> the admin view instead of the tabs; drawn again only when the view changes."""
+    view = view_of(search)
+    if view is None:
+        return False, True, ([] if shown else no_update), None
+    if shown == view.value:
+        raise PreventUpdate
+    return True, False, _render(view), view.value
+
+@CALLBACKS.callback(
+    Output(ShellIds.URL, "search", allow_duplicate=True),
+    Input({"type": ADMIN_VIEW_LINK, "view": ALL, "source": ALL}, "n_clicks"),
+    State(ShellIds.URL, "search"),
+    prevent_initial_call=True,
+)
+def open_view(_links: list[int | None], search: str | None):
+    """A gear-menu item or a view pill opens its view; "Back to the dashboard" closes it."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    view = None if trigger["view"] == BACK else View(trigger["view"])
+    new = with_view(search, view)
+    return new if new != (search or "") else no_update

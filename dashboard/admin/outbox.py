@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin.frame import View, page_header
@@ -21,6 +21,7 @@ from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import OUTBOX_ATTACHMENT, OutboxIds, outbox_attachment_id
+from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from data.repositories.outbox import outbox_attachment
 
@@ -105,40 +106,42 @@ def outbox_table(rows: list[OutboxRow]) -> Any:
     )
 
 
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(OutboxIds.TABLE, "children"),
-        Input(OutboxIds.REFRESH, "n_clicks"),
-    )
-    @guarded("the outbox", lambda: error_state("the outbox"))
-    def render(_clicks: int | None):
-        """The latest mails of the outbox (admins only)."""
-        if not permissions.is_admin():
-            return empty_state("Only admins can read the outbox.", icon_name="bi-lock")
-        with read_session() as session:
-            rows = outbox_model(session, zone=display_zone(), now=utc_now())
-        return outbox_table(rows)
+CALLBACKS = Callbacks()
 
-    @app.callback(
-        Output(OutboxIds.DOWNLOAD, "data"),
-        Output(OutboxIds.FEEDBACK, "children"),
-        Input({"type": OUTBOX_ATTACHMENT, "mail": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    @guarded(
-        "an outbox attachment",
-        lambda: (no_update, dbc.Alert("The attachment could not be read.", color="danger")),
-    )
-    def download(_clicks: list[int | None]):
-        """Send one mail's attachment to the browser (admins only)."""
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        if not permissions.is_admin():
-            return no_update, dbc.Alert(permissions.NOT_AN_ADMIN, color="danger")
-        with read_session() as session:
-            found = outbox_attachment(session, int(trigger["mail"]))
-        if found is None:
-            return no_update, dbc.Alert("That mail has no attachment any more.", color="warning")
-        name, content = found
-        return dcc.send_bytes(content, name), None
+
+@CALLBACKS.callback(
+    Output(OutboxIds.TABLE, "children"),
+    Input(OutboxIds.REFRESH, "n_clicks"),
+)
+@guarded("the outbox", lambda: error_state("the outbox"))
+def render(_clicks: int | None):
+    """The latest mails of the outbox (admins only)."""
+    if not permissions.is_admin():
+        return empty_state("Only admins can read the outbox.", icon_name="bi-lock")
+    with read_session() as session:
+        rows = outbox_model(session, zone=display_zone(), now=utc_now())
+    return outbox_table(rows)
+
+@CALLBACKS.callback(
+    Output(OutboxIds.DOWNLOAD, "data"),
+    Output(OutboxIds.FEEDBACK, "children"),
+    Input({"type": OUTBOX_ATTACHMENT, "mail": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+@guarded(
+    "an outbox attachment",
+    lambda: (no_update, dbc.Alert("The attachment could not be read.", color="danger")),
+)
+def download(_clicks: list[int | None]):
+    """Send one mail's attachment to the browser (admins only)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    if not permissions.is_admin():
+        return no_update, dbc.Alert(permissions.NOT_AN_ADMIN, color="danger")
+    with read_session() as session:
+        found = outbox_attachment(session, int(trigger["mail"]))
+    if found is None:
+        return no_update, dbc.Alert("That mail has no attachment any more.", color="warning")
+    name, content = found
+    return dcc.send_bytes(content, name), None

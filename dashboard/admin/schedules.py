@@ -19,7 +19,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
@@ -48,6 +48,7 @@ from dashboard.ids import (
     schedule_action_id,
     schedule_error_id,
 )
+from dashboard.registry import Callbacks
 from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session, write_session
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
@@ -369,77 +370,96 @@ def _action_clicked() -> dict:
     return trigger
 
 
-def register(app: Dash) -> None:
-    field_states = [State(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
-    field_outputs = [Output(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
-    invalid_outputs = [Output(FIELD_CONTROLS[name], "invalid") for name in INVALID_CONTROLS]
-    valid = [False] * len(INVALID_CONTROLS)
+CALLBACKS = Callbacks()
 
-    def _error_outputs(errors: dict[str, str], position: int) -> tuple[list[str], list[bool]]:
-        """The message of each field's error output (in the order Dash lists them), and the red borders."""
-        fields = [output["id"]["field"] for output in ctx.outputs_list[position]]
-        return [errors.get(field, "") for field in fields], [
-            name in errors for name in INVALID_CONTROLS
-        ]
 
-    @app.callback(
-        Output(ScheduleIds.TABLE, "children"),
-        Output(ScheduleIds.PENDING, "data"),
-        Output(ScheduleIds.POLL, "disabled"),
-        Output(ScheduleIds.FEEDBACK, "children"),
-        Input(ScheduleIds.CHANGED, "data"),
-        Input(ScheduleIds.POLL, "n_intervals"),
-        State(ScheduleIds.PENDING, "data"),
+field_states = [State(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
+field_outputs = [Output(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
+invalid_outputs = [Output(FIELD_CONTROLS[name], "invalid") for name in INVALID_CONTROLS]
+valid = [False] * len(INVALID_CONTROLS)
+
+def _error_outputs(errors: dict[str, str], position: int) -> tuple[list[str], list[bool]]:
+    """The message of each field's error output (in the order Dash lists them), and the red borders."""
+    fields = [output["id"]["field"] for output in ctx.outputs_list[position]]
+    return [errors.get(field, "") for field in fields], [
+        name in errors for name in INVALID_CONTROLS
+    ]
+
+@CALLBACKS.callback(
+    Output(ScheduleIds.TABLE, "children"),
+    Output(ScheduleIds.PENDING, "data"),
+    Output(ScheduleIds.POLL, "disabled"),
+    Output(ScheduleIds.FEEDBACK, "children"),
+    Input(ScheduleIds.CHANGED, "data"),
+    Input(ScheduleIds.POLL, "n_intervals"),
+    State(ScheduleIds.PENDING, "data"),
+)
+@guarded(
+    "the scheduled reports",
+    lambda: (error_state("the scheduled reports"), no_update, True, no_update),
+)
+def render(_changed: int | None, _ticks: int | None, pending: dict | None):
+    """The list; the outcome of every "Run now" whose run has been recorded since."""
+    now = utc_now()
+    with read_session() as session:
+        rows = schedules_model(session, zone=display_zone(), now=now)
+    pending = dict(pending or {})
+    by_id = {row.id: row for row in rows}
+    messages: list[Any] = []
+    for key, at_text in list(pending.items()):
+        at = pd.Timestamp(at_text)
+        row = by_id.get(int(key))
+        if row is None:
+            del pending[key]
+        elif row.last_run_at is not None and row.last_run_at >= at:
+            messages.append(_feedback(*run_result_text(row)))
+            del pending[key]
+        elif now - at > pd.Timedelta(REPORT_RUN_LEASE):
+            messages.append(
+                _feedback(False, f"“{row.name}” did not finish; the server log says why.")
+            )
+            del pending[key]
+    table = schedules_table(
+        rows, writer=permissions.can_write(), pending={int(key) for key in pending}
     )
-    @guarded(
-        "the scheduled reports",
-        lambda: (error_state("the scheduled reports"), no_update, True, no_update),
-    )
-    def render(_changed: int | None, _ticks: int | None, pending: dict | None):
-        """The list; the outcome of every "Run now" whose run has been recorded since."""
-        now = utc_now()
-        with read_session() as session:
-            rows = schedules_model(session, zone=display_zone(), now=now)
-        pending = dict(pending or {})
-        by_id = {row.id: row for row in rows}
-        messages: list[Any] = []
-        for key, at_text in list(pending.items()):
-            at = pd.Timestamp(at_text)
-            row = by_id.get(int(key))
-            if row is None:
-                del pending[key]
-            elif row.last_run_at is not None and row.last_run_at >= at:
-                messages.append(_feedback(*run_result_text(row)))
-                del pending[key]
-            elif now - at > pd.Timedelta(REPORT_RUN_LEASE):
-                messages.append(
-                    _feedback(False, f"“{row.name}” did not finish; the server log says why.")
-                )
-                del pending[key]
-        table = schedules_table(
-            rows, writer=permissions.can_write(), pending={int(key) for key in pending}
+    return table, pending, not pending, messages or no_update
+
+@CALLBACKS.callback(
+    Output(ScheduleIds.EDITOR, "is_open"),
+    Output(ScheduleIds.EDITOR_TITLE, "children"),
+    Output(ScheduleIds.EDITING, "data"),
+    *field_outputs,
+    Output(ScheduleIds.FORM_ERROR, "children"),
+    Output({"type": SCHEDULE_ERROR, "field": ALL}, "children"),
+    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    *invalid_outputs,
+    Input({"type": SCHEDULE_ACTION, "action": "new", "schedule": ALL}, "n_clicks"),
+    Input({"type": SCHEDULE_ACTION, "action": "edit", "schedule": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+@guarded("the schedule form", lambda: (False, no_update, None, *([no_update] * len(FIELD_LABELS)), None, no_update, _feedback(False, "The schedule could not be opened."), *valid))  # fmt: skip
+def open_editor(_new: list[int | None], _edit: list[int | None]):
+    """New schedule: an empty form; Edit: the schedule's fields. Admins and managers only."""
+    trigger = _action_clicked()
+    errors, _ = _error_outputs({}, len(FIELD_LABELS) + 4)
+    if not permissions.can_write():
+        return (
+            False,
+            no_update,
+            None,
+            *([no_update] * len(FIELD_LABELS)),
+            None,
+            errors,
+            _feedback(False, permissions.NOT_A_WRITER),
+            *valid,
         )
-        return table, pending, not pending, messages or no_update
-
-    @app.callback(
-        Output(ScheduleIds.EDITOR, "is_open"),
-        Output(ScheduleIds.EDITOR_TITLE, "children"),
-        Output(ScheduleIds.EDITING, "data"),
-        *field_outputs,
-        Output(ScheduleIds.FORM_ERROR, "children"),
-        Output({"type": SCHEDULE_ERROR, "field": ALL}, "children"),
-        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-        *invalid_outputs,
-        Input({"type": SCHEDULE_ACTION, "action": "new", "schedule": ALL}, "n_clicks"),
-        Input({"type": SCHEDULE_ACTION, "action": "edit", "schedule": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    @guarded("the schedule form", lambda: (False, no_update, None, *([no_update] * len(FIELD_LABELS)), None, no_update, _feedback(False, "The schedule could not be opened."), *valid))  # fmt: skip
-    def open_editor(_new: list[int | None], _edit: list[int | None]):
-        """New schedule: an empty form; Edit: the schedule's fields. Admins and managers only."""
-        trigger = _action_clicked()
-        errors, _ = _error_outputs({}, len(FIELD_LABELS) + 4)
-        if not permissions.can_write():
+    if trigger["action"] == "new":
+        values, title, editing = schedule_form_values(None), "New schedule", None
+    else:
+        with read_session() as session:
+            frame = schedules_repo.schedules_frame(session)
+        match = frame[frame["id"] == int(trigger["schedule"])]
+        if match.empty:
             return (
                 False,
                 no_update,
@@ -447,206 +467,189 @@ def register(app: Dash) -> None:
                 *([no_update] * len(FIELD_LABELS)),
                 None,
                 errors,
-                _feedback(False, permissions.NOT_A_WRITER),
+                _feedback(False, "That schedule no longer exists."),
                 *valid,
             )
-        if trigger["action"] == "new":
-            values, title, editing = schedule_form_values(None), "New schedule", None
-        else:
-            with read_session() as session:
-                frame = schedules_repo.schedules_frame(session)
-            match = frame[frame["id"] == int(trigger["schedule"])]
-            if match.empty:
-                return (
-                    False,
-                    no_update,
-                    None,
-                    *([no_update] * len(FIELD_LABELS)),
-                    None,
-                    errors,
-                    _feedback(False, "That schedule no longer exists."),
-                    *valid,
-                )
-            values = schedule_form_values(match.iloc[0].to_dict())
-            title, editing = f"Edit “{values['name']}”", int(trigger["schedule"])
+        values = schedule_form_values(match.iloc[0].to_dict())
+        title, editing = f"Edit “{values['name']}”", int(trigger["schedule"])
+    return (
+        True,
+        title,
+        editing,
+        *(values[name] for name in FIELD_LABELS),
+        None,
+        errors,
+        no_update,
+        *valid,
+    )
+
+@CALLBACKS.callback(
+    Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
+    Input(ScheduleIds.CANCEL, "n_clicks"),
+    prevent_initial_call=True,
+)
+def cancel(clicks: int | None):
+    if not clicks:
+        raise PreventUpdate
+    return False
+
+@CALLBACKS.callback(
+    Output(ScheduleIds.WEEKDAY_ROW, "hidden"),
+    Output(ScheduleIds.DAY_OF_MONTH_ROW, "hidden"),
+    Input(ScheduleIds.FREQUENCY, "value"),
+)
+def frequency_fields(frequency: str | None):
+    """A weekly schedule asks for the day of the week, a monthly one for the day of the month."""
+    monthly = frequency == ReportFrequency.MONTHLY.value
+    return monthly, not monthly
+
+@CALLBACKS.callback(
+    Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
+    Output(ScheduleIds.CHANGED, "data"),
+    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    Output(ScheduleIds.FORM_ERROR, "children", allow_duplicate=True),
+    Output({"type": SCHEDULE_ERROR, "field": ALL}, "children", allow_duplicate=True),
+    *invalid_outputs,
+    Input(ScheduleIds.SAVE, "n_clicks"),
+    State(ScheduleIds.EDITING, "data"),
+    State(ScheduleIds.CHANGED, "data"),
+    *field_states,
+    prevent_initial_call=True,
+)
+@guarded("saving a schedule", lambda: (no_update, no_update, no_update, dbc.Alert("The schedule could not be saved; please try again.", color="danger"), no_update, *([no_update] * len(INVALID_CONTROLS))))  # fmt: skip
+def save(clicks: int | None, editing: int | None, changed: int | None, *values: Any):
+    """Create or change the schedule; a bad field is shown beside it and nothing is written."""
+    if not clicks:
+        raise PreventUpdate
+    cleared, _ = _error_outputs({}, 4)
+    if not permissions.can_write():
         return (
-            True,
-            title,
-            editing,
-            *(values[name] for name in FIELD_LABELS),
-            None,
-            errors,
             no_update,
+            no_update,
+            no_update,
+            dbc.Alert(permissions.NOT_A_WRITER, color="danger"),
+            cleared,
             *valid,
         )
-
-    @app.callback(
-        Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
-        Input(ScheduleIds.CANCEL, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def cancel(clicks: int | None):
-        if not clicks:
-            raise PreventUpdate
-        return False
-
-    @app.callback(
-        Output(ScheduleIds.WEEKDAY_ROW, "hidden"),
-        Output(ScheduleIds.DAY_OF_MONTH_ROW, "hidden"),
-        Input(ScheduleIds.FREQUENCY, "value"),
-    )
-    def frequency_fields(frequency: str | None):
-        """A weekly schedule asks for the day of the week, a monthly one for the day of the month."""
-        monthly = frequency == ReportFrequency.MONTHLY.value
-        return monthly, not monthly
-
-    @app.callback(
-        Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
-        Output(ScheduleIds.CHANGED, "data"),
-        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-        Output(ScheduleIds.FORM_ERROR, "children", allow_duplicate=True),
-        Output({"type": SCHEDULE_ERROR, "field": ALL}, "children", allow_duplicate=True),
-        *invalid_outputs,
-        Input(ScheduleIds.SAVE, "n_clicks"),
-        State(ScheduleIds.EDITING, "data"),
-        State(ScheduleIds.CHANGED, "data"),
-        *field_states,
-        prevent_initial_call=True,
-    )
-    @guarded("saving a schedule", lambda: (no_update, no_update, no_update, dbc.Alert("The schedule could not be saved; please try again.", color="danger"), no_update, *([no_update] * len(INVALID_CONTROLS))))  # fmt: skip
-    def save(clicks: int | None, editing: int | None, changed: int | None, *values: Any):
-        """Create or change the schedule; a bad field is shown beside it and nothing is written."""
-        if not clicks:
-            raise PreventUpdate
-        cleared, _ = _error_outputs({}, 4)
-        if not permissions.can_write():
+    fields = schedule_fields(dict(zip(FIELD_LABELS, values, strict=True)))
+    errors = schedule_field_errors(fields)
+    if not errors:
+        zone = display_zone()
+        try:
+            with write_session() as session:
+                if editing is None:
+                    schedule = schedules_repo.create_schedule(
+                        session, zone=zone, created_by=permissions.requester().id, **fields
+                    )
+                else:
+                    schedule = schedules_repo.update_schedule(
+                        session, int(editing), zone=zone, **fields
+                    )
+                name, next_run = schedule.name, schedule.next_run_at
+        except ScheduleError as error:
+            errors = {error.field: error_text(error)}
+        except LookupError:
             return (
-                no_update,
-                no_update,
-                no_update,
-                dbc.Alert(permissions.NOT_A_WRITER, color="danger"),
+                False,
+                (changed or 0) + 1,
+                _feedback(False, "That schedule no longer exists."),
+                None,
                 cleared,
                 *valid,
             )
-        fields = schedule_fields(dict(zip(FIELD_LABELS, values, strict=True)))
-        errors = schedule_field_errors(fields)
-        if not errors:
-            zone = display_zone()
-            try:
-                with write_session() as session:
-                    if editing is None:
-                        schedule = schedules_repo.create_schedule(
-                            session, zone=zone, created_by=permissions.requester().id, **fields
-                        )
-                    else:
-                        schedule = schedules_repo.update_schedule(
-                            session, int(editing), zone=zone, **fields
-                        )
-                    name, next_run = schedule.name, schedule.next_run_at
-            except ScheduleError as error:
-                errors = {error.field: error_text(error)}
-            except LookupError:
-                return (
-                    False,
-                    (changed or 0) + 1,
-                    _feedback(False, "That schedule no longer exists."),
-                    None,
-                    cleared,
-                    *valid,
-                )
-        if errors:
-            messages, invalid = _error_outputs(errors, 4)
-            summary = dbc.Alert(
-                "Please correct the fields marked in red; nothing was saved.",
-                color="danger",
-                class_name="mb-0 py-2",
-            )
-            return no_update, no_update, no_update, summary, messages, *invalid
-        when = (
-            formatting.local_time_text(next_run, display_zone(), now=utc_now())
-            if next_run
-            else None
+    if errors:
+        messages, invalid = _error_outputs(errors, 4)
+        summary = dbc.Alert(
+            "Please correct the fields marked in red; nothing was saved.",
+            color="danger",
+            class_name="mb-0 py-2",
         )
-        text = f"Saved “{name}”." + (f" Its next run: {when}." if when else " It is paused.")
-        return False, (changed or 0) + 1, _feedback(True, text), None, cleared, *valid
+        return no_update, no_update, no_update, summary, messages, *invalid
+    when = (
+        formatting.local_time_text(next_run, display_zone(), now=utc_now())
+        if next_run
+        else None
+    )
+    text = f"Saved “{name}”." + (f" Its next run: {when}." if when else " It is paused.")
+    return False, (changed or 0) + 1, _feedback(True, text), None, cleared, *valid
 
-    @app.callback(
-        Output(ScheduleIds.CONFIRM, "is_open"),
-        Output(ScheduleIds.CONFIRM_TEXT, "children"),
-        Output(ScheduleIds.DELETING, "data"),
-        Input({"type": SCHEDULE_ACTION, "action": "delete", "schedule": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def ask_delete(_clicks: list[int | None]):
-        """Ask before deleting (the delete itself checks the role)."""
-        trigger = _action_clicked()
-        with read_session() as session:
-            try:
-                name = schedules_repo.schedule_by_id(session, int(trigger["schedule"])).name
-            except LookupError:
-                raise PreventUpdate from None
-        text = f"“{name}” will no longer be sent. Reports it has sent stay where they are."
-        return True, text, int(trigger["schedule"])
+@CALLBACKS.callback(
+    Output(ScheduleIds.CONFIRM, "is_open"),
+    Output(ScheduleIds.CONFIRM_TEXT, "children"),
+    Output(ScheduleIds.DELETING, "data"),
+    Input({"type": SCHEDULE_ACTION, "action": "delete", "schedule": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def ask_delete(_clicks: list[int | None]):
+    """Ask before deleting (the delete itself checks the role)."""
+    trigger = _action_clicked()
+    with read_session() as session:
+        try:
+            name = schedules_repo.schedule_by_id(session, int(trigger["schedule"])).name
+        except LookupError:
+            raise PreventUpdate from None
+    text = f"“{name}” will no longer be sent. Reports it has sent stay where they are."
+    return True, text, int(trigger["schedule"])
 
-    @app.callback(
-        Output(ScheduleIds.CONFIRM, "is_open", allow_duplicate=True),
-        Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
-        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-        Input(ScheduleIds.DELETE, "n_clicks"),
-        Input(ScheduleIds.KEEP, "n_clicks"),
-        State(ScheduleIds.DELETING, "data"),
-        State(ScheduleIds.CHANGED, "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(
-        "deleting a schedule",
-        lambda: (False, no_update, _feedback(False, "The schedule could not be deleted.")),
-    )
-    def delete(_delete: int | None, _keep: int | None, deleting: int | None, changed: int | None):
-        """Delete the schedule (admins and managers only), or keep it."""
-        if not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        if ctx.triggered_id == ScheduleIds.KEEP or deleting is None:
-            return False, no_update, no_update
-        if not permissions.can_write():
-            return False, no_update, _feedback(False, permissions.NOT_A_WRITER)
-        with write_session() as session:
-            schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
-            name = schedule.name if schedule is not None else None
-            schedules_repo.delete_schedule(session, int(deleting))
-        text = f"Deleted “{name}”." if name else "That schedule had already been deleted."
-        return False, (changed or 0) + 1, _feedback(True, text)
+@CALLBACKS.callback(
+    Output(ScheduleIds.CONFIRM, "is_open", allow_duplicate=True),
+    Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
+    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    Input(ScheduleIds.DELETE, "n_clicks"),
+    Input(ScheduleIds.KEEP, "n_clicks"),
+    State(ScheduleIds.DELETING, "data"),
+    State(ScheduleIds.CHANGED, "data"),
+    prevent_initial_call=True,
+)
+@guarded(
+    "deleting a schedule",
+    lambda: (False, no_update, _feedback(False, "The schedule could not be deleted.")),
+)
+def delete(_delete: int | None, _keep: int | None, deleting: int | None, changed: int | None):
+    """Delete the schedule (admins and managers only), or keep it."""
+    if not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    if ctx.triggered_id == ScheduleIds.KEEP or deleting is None:
+        return False, no_update, no_update
+    if not permissions.can_write():
+        return False, no_update, _feedback(False, permissions.NOT_A_WRITER)
+    with write_session() as session:
+        schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
+        name = schedule.name if schedule is not None else None
+        schedules_repo.delete_schedule(session, int(deleting))
+    text = f"Deleted “{name}”." if name else "That schedule had already been deleted."
+    return False, (changed or 0) + 1, _feedback(True, text)
 
-    @app.callback(
-        Output(ScheduleIds.PENDING, "data", allow_duplicate=True),
-        Output(ScheduleIds.POLL, "disabled", allow_duplicate=True),
-        Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-        Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
-        Input({"type": SCHEDULE_ACTION, "action": "run", "schedule": ALL}, "n_clicks"),
-        State(ScheduleIds.PENDING, "data"),
-        State(ScheduleIds.CHANGED, "data"),
-        prevent_initial_call=True,
+@CALLBACKS.callback(
+    Output(ScheduleIds.PENDING, "data", allow_duplicate=True),
+    Output(ScheduleIds.POLL, "disabled", allow_duplicate=True),
+    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
+    Input({"type": SCHEDULE_ACTION, "action": "run", "schedule": ALL}, "n_clicks"),
+    State(ScheduleIds.PENDING, "data"),
+    State(ScheduleIds.CHANGED, "data"),
+    prevent_initial_call=True,
+)
+@guarded(
+    "running a schedule",
+    lambda: (
+        no_update,
+        no_update,
+        _feedback(False, "The report could not be started."),
+        no_update,
+    ),
+)
+def run_now(_clicks: list[int | None], pending: dict | None, changed: int | None):
+    """Build and deliver one schedule's report now, in the background (admins and managers only)."""
+    trigger = _action_clicked()
+    if not permissions.can_write():
+        return no_update, no_update, _feedback(False, permissions.NOT_A_WRITER), no_update
+    schedule_id = int(trigger["schedule"])
+    now = utc_now().floor("s")
+    started = start_report_run(
+        app_database_url() or "", schedule_id, now=now, zone=display_zone()
     )
-    @guarded(
-        "running a schedule",
-        lambda: (
-            no_update,
-            no_update,
-            _feedback(False, "The report could not be started."),
-            no_update,
-        ),
-    )
-    def run_now(_clicks: list[int | None], pending: dict | None, changed: int | None):
-        """Build and deliver one schedule's report now, in the background (admins and managers only)."""
-        trigger = _action_clicked()
-        if not permissions.can_write():
-            return no_update, no_update, _feedback(False, permissions.NOT_A_WRITER), no_update
-        schedule_id = int(trigger["schedule"])
-        now = utc_now().floor("s")
-        started = start_report_run(
-            app_database_url() or "", schedule_id, now=now, zone=display_zone()
-        )
-        if not started.started:
-            return no_update, no_update, _feedback(False, started.message), no_update
-        pending = {**(pending or {}), str(schedule_id): now.isoformat()}
-        return pending, False, _feedback(True, started.message, colour="info"), (changed or 0) + 1
+    if not started.started:
+        return no_update, no_update, _feedback(False, started.message), no_update
+    pending = {**(pending or {}), str(schedule_id): now.isoformat()}
+    return pending, False, _feedback(True, started.message, colour="info"), (changed or 0) + 1

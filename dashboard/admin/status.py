@@ -16,7 +16,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
@@ -35,6 +35,7 @@ from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import ShellIds, StatusIds
+from dashboard.registry import Callbacks
 from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session
 
@@ -295,93 +296,95 @@ def _model(now: pd.Timestamp) -> StatusModel:
         )
 
 
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(StatusIds.REQUEST, "data"),
-        Output(StatusIds.POLL, "disabled"),
-        Output(StatusIds.FEEDBACK, "children"),
-        Input(StatusIds.RECALCULATE, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    @guarded(
-        "starting a recalculation",
-        lambda: (no_update, no_update, _feedback(False, "The recalculation could not be started.")),
-    )
-    def recalculate(clicks: int | None):
-        """Start a recalculation in the background (admins only; refused while a run is going)."""
-        if not clicks:
-            raise PreventUpdate
-        if not permissions.is_admin():
-            return (
-                no_update,
-                no_update,
-                _feedback(False, f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
-            )
-        now = utc_now().floor("s")
-        started = start_recalculation(
-            app_database_url() or "", now=now, zone=display_zone()
-        )
-        if not started.started:
-            return no_update, False, _feedback(False, started.message)
-        return {"at": now.isoformat()}, False, None
+CALLBACKS = Callbacks()
 
-    @app.callback(
-        Output(StatusIds.FACTS, "children"),
-        Output(StatusIds.RUNS, "children"),
-        Output(StatusIds.PROGRESS, "children"),
-        Output(StatusIds.POLL, "disabled", allow_duplicate=True),
-        Output(StatusIds.REQUEST, "data", allow_duplicate=True),
-        Output(StatusIds.FEEDBACK, "children", allow_duplicate=True),
-        Output(ShellIds.NAVBAR_CHANGED, "data", allow_duplicate=True),
-        Output(StatusIds.RECALCULATE, "disabled"),
-        Input(StatusIds.POLL, "n_intervals"),
-        Input(StatusIds.REQUEST, "data"),
-        State(ShellIds.NAVBAR_CHANGED, "data"),
-        prevent_initial_call="initial_duplicate",
-    )
-    @guarded(
-        "the system status",
-        lambda: (
-            error_state("the system status"),
-            None,
-            None,
-            True,
-            no_update,
-            no_update,
-            no_update,
-            no_update,
-        ),
-    )
-    def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None):
-        """The facts, the runs and the progress; the outcome of a requested recalculation once it finished."""
-        now = utc_now()
-        model = _model(now)
-        feedback: Any = no_update
-        navbar: Any = no_update
-        waiting = resolved = False
-        if request and request.get("at"):
-            at = pd.Timestamp(request["at"])
-            with read_session() as session:
-                run = run_started_at(session, at, zone=display_zone(), now=now)
-            if run is not None and run.state != "running":
-                feedback = _feedback(*finished_run_text(run))
-                navbar = (navbar_changed or 0) + 1
-                resolved = True
-            elif run is None and (now - at).total_seconds() > START_TIMEOUT_SECONDS:
-                feedback = _feedback(
-                    False, "The recalculation did not start; the server log says why."
-                )
-                resolved = True
-            else:
-                waiting = True
-        going = model.running is not None or waiting
+
+@CALLBACKS.callback(
+    Output(StatusIds.REQUEST, "data"),
+    Output(StatusIds.POLL, "disabled"),
+    Output(StatusIds.FEEDBACK, "children"),
+    Input(StatusIds.RECALCULATE, "n_clicks"),
+    prevent_initial_call=True,
+)
+@guarded(
+    "starting a recalculation",
+    lambda: (no_update, no_update, _feedback(False, "The recalculation could not be started.")),
+)
+def recalculate(clicks: int | None):
+    """Start a recalculation in the background (admins only; refused while a run is going)."""
+    if not clicks:
+        raise PreventUpdate
+    if not permissions.is_admin():
         return (
-            facts(model),
-            runs_table(model.rows),
-            progress_panel(model, now) if going else None,
-            not going,
-            None if resolved else no_update,
-            feedback,
-            navbar,
-            going or not permissions.is_admin(),
+            no_update,
+            no_update,
+            _feedback(False, f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
         )
+    now = utc_now().floor("s")
+    started = start_recalculation(
+        app_database_url() or "", now=now, zone=display_zone()
+    )
+    if not started.started:
+        return no_update, False, _feedback(False, started.message)
+    return {"at": now.isoformat()}, False, None
+
+@CALLBACKS.callback(
+    Output(StatusIds.FACTS, "children"),
+    Output(StatusIds.RUNS, "children"),
+    Output(StatusIds.PROGRESS, "children"),
+    Output(StatusIds.POLL, "disabled", allow_duplicate=True),
+    Output(StatusIds.REQUEST, "data", allow_duplicate=True),
+    Output(StatusIds.FEEDBACK, "children", allow_duplicate=True),
+    Output(ShellIds.NAVBAR_CHANGED, "data", allow_duplicate=True),
+    Output(StatusIds.RECALCULATE, "disabled"),
+    Input(StatusIds.POLL, "n_intervals"),
+    Input(StatusIds.REQUEST, "data"),
+    State(ShellIds.NAVBAR_CHANGED, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@guarded(
+    "the system status",
+    lambda: (
+        error_state("the system status"),
+        None,
+        None,
+        True,
+        no_update,
+        no_update,
+        no_update,
+        no_update,
+    ),
+)
+def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None):
+    """The facts, the runs and the progress; the outcome of a requested recalculation once it finished."""
+    now = utc_now()
+    model = _model(now)
+    feedback: Any = no_update
+    navbar: Any = no_update
+    waiting = resolved = False
+    if request and request.get("at"):
+        at = pd.Timestamp(request["at"])
+        with read_session() as session:
+            run = run_started_at(session, at, zone=display_zone(), now=now)
+        if run is not None and run.state != "running":
+            feedback = _feedback(*finished_run_text(run))
+            navbar = (navbar_changed or 0) + 1
+            resolved = True
+        elif run is None and (now - at).total_seconds() > START_TIMEOUT_SECONDS:
+            feedback = _feedback(
+                False, "The recalculation did not start; the server log says why."
+            )
+            resolved = True
+        else:
+            waiting = True
+    going = model.running is not None or waiting
+    return (
+        facts(model),
+        runs_table(model.rows),
+        progress_panel(model, now) if going else None,
+        not going,
+        None if resolved else no_update,
+        feedback,
+        navbar,
+        going or not permissions.is_admin(),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin import alerts as admin_alerts
@@ -14,6 +14,7 @@ from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, guarded, icon
 from dashboard.ids import OPEN_CLIENT, AlertIds, ShellIds, Tab
+from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from dashboard.shell import view_model
 from dashboard.shell.layout import ROOT_CLASS
@@ -36,118 +37,118 @@ def root_class(presentation: bool) -> str:
     return f"{ROOT_CLASS} presentation" if presentation else ROOT_CLASS
 
 
-def register(app: Dash) -> None:
-    """The shell's callbacks: URL sync, tab rendering, navbar status and opening a client."""
+CALLBACKS = Callbacks()
 
-    @app.callback(
-        Output(ShellIds.URL, "search"),
-        Output(ShellIds.TABS, "active_tab"),
-        Output(ShellIds.PRESENTATION, "value"),
-        Output(ShellIds.ROOT, "className"),
-        Input(ShellIds.URL, "search"),
-        Input(ShellIds.TABS, "active_tab"),
-        Input(ShellIds.PRESENTATION, "value"),
-    )
-    def sync_shell(search: str | None, active_tab: str | None, presentation: bool | None):
-        """URL -> tabs and switch on load and navigation; tabs and switch -> URL when clicked."""
-        state = state_of(search)
-        if ctx.triggered_id == ShellIds.TABS:
-            new = state.replace(tab=Tab(active_tab))
-            return (new.to_search() if new != state else no_update), no_update, no_update, no_update
-        if ctx.triggered_id == ShellIds.PRESENTATION:
-            new = state.replace(presentation=bool(presentation))
-            return (
-                (new.to_search() if new != state else no_update),
-                no_update,
-                no_update,
-                root_class(new.presentation),
-            )
+
+@CALLBACKS.callback(
+    Output(ShellIds.URL, "search"),
+    Output(ShellIds.TABS, "active_tab"),
+    Output(ShellIds.PRESENTATION, "value"),
+    Output(ShellIds.ROOT, "className"),
+    Input(ShellIds.URL, "search"),
+    Input(ShellIds.TABS, "active_tab"),
+    Input(ShellIds.PRESENTATION, "value"),
+)
+def sync_shell(search: str | None, active_tab: str | None, presentation: bool | None):
+    """URL -> tabs and switch on load and navigation; tabs and switch -> URL when clicked."""
+    state = state_of(search)
+    if ctx.triggered_id == ShellIds.TABS:
+        new = state.replace(tab=Tab(active_tab))
+        return (new.to_search() if new != state else no_update), no_update, no_update, no_update
+    if ctx.triggered_id == ShellIds.PRESENTATION:
+        new = state.replace(presentation=bool(presentation))
         return (
+            (new.to_search() if new != state else no_update),
             no_update,
-            state.tab.value if state.tab.value != active_tab else no_update,
-            state.presentation if state.presentation != bool(presentation) else no_update,
-            root_class(state.presentation),
-        )
-
-    @app.callback(
-        Output(ShellIds.CONTENT, "children"),
-        Output(ShellIds.RENDERED_VERSION, "data"),
-        Input(ShellIds.TABS, "active_tab"),
-        Input(ShellIds.DATA_VERSION, "data"),
-        State(ShellIds.URL, "search"),
-        State(ShellIds.RENDERED_VERSION, "data"),
-    )
-    @guarded(
-        "the tab",
-        lambda: (
-            empty_state("This tab could not be shown.", icon_name="bi-exclamation-triangle"),
             no_update,
-        ),
-    )
-    def render_tab(active_tab: str | None, version: int | None, search: str | None, shown: Any):
-        """Draw the active tab, its controls set from the URL; again after a new scoring run."""
-        if ctx.triggered_id == ShellIds.DATA_VERSION and shown == version:
-            return no_update, no_update
-        try:
-            tab = Tab(active_tab)
-        except ValueError:
-            tab = Tab.OVERVIEW
-        state = state_of(search).replace(tab=tab)
-        return TAB_LAYOUTS[tab](state), version
-
-    @app.callback(
-        Output(ShellIds.LAST_RUN, "children"),
-        Output(ShellIds.LAST_RUN_WRAP, "title"),
-        Output(ShellIds.ALERTS_MENU, "label"),
-        Output(AlertIds.HEADER, "children"),
-        Output(AlertIds.LIST, "children"),
-        Output(ShellIds.DATA_VERSION, "data"),
-        Input(ShellIds.REFRESH, "n_intervals"),
-        Input(ShellIds.NAVBAR_CHANGED, "data"),
-        State(ShellIds.DATA_VERSION, "data"),
-    )
-    @guarded(
-        "the navbar status",
-        lambda: (
-            "Scores: status unavailable",
-            "",
-            admin_alerts.bell_label(0),
-            "Alerts unavailable",
-            [],
-            no_update,
-        ),
-    )
-    def update_status(_ticks: int | None, _changed: int | None, version: int | None):
-        """The last run, the unread alerts and the data version, now, every minute and on a change."""
-        now = utc_now()
-        zone = display_zone()
-        with read_session() as session:
-            status = view_model.shell_status(session, zone=zone, now=now)
-            bell = bell_model(session, zone=zone, now=now)
-        items = admin_alerts.bell_items(bell, can_write=permissions.can_write())
-        run_text = (
-            [icon("bi-exclamation-triangle-fill", "text-warning me-1"), status.run_text]
-            if status.run_failed
-            else status.run_text
+            root_class(new.presentation),
         )
-        new_version = status.data_version if status.data_version != version else no_update
-        return (
-            run_text,
-            status.run_detail,
-            admin_alerts.bell_label(bell.unread),
-            bell.header,
-            items,
-            new_version,
-        )
-
-    @app.callback(
-        Output(ShellIds.URL, "search", allow_duplicate=True),
-        Input({"type": OPEN_CLIENT, "client": ALL, "source": ALL}, "n_clicks"),
-        State(ShellIds.URL, "search"),
-        prevent_initial_call=True,
+    return (
+        no_update,
+        state.tab.value if state.tab.value != active_tab else no_update,
+        state.presentation if state.presentation != bool(presentation) else no_update,
+        root_class(state.presentation),
     )
-    def open_client(_clicks: list[int | None], search: str | None):
-        """Open the detail of the client whose row, list item or alert was clicked."""
-        if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        return state_of(search).replace(client=ctx.triggered_id["client"]).to_search()
+
+@CALLBACKS.callback(
+    Output(ShellIds.CONTENT, "children"),
+    Output(ShellIds.RENDERED_VERSION, "data"),
+    Input(ShellIds.TABS, "active_tab"),
+    Input(ShellIds.DATA_VERSION, "data"),
+    State(ShellIds.URL, "search"),
+    State(ShellIds.RENDERED_VERSION, "data"),
+)
+@guarded(
+    "the tab",
+    lambda: (
+        empty_state("This tab could not be shown.", icon_name="bi-exclamation-triangle"),
+        no_update,
+    ),
+)
+def render_tab(active_tab: str | None, version: int | None, search: str | None, shown: Any):
+    """Draw the active tab, its controls set from the URL; again after a new scoring run."""
+    if ctx.triggered_id == ShellIds.DATA_VERSION and shown == version:
+        return no_update, no_update
+    try:
+        tab = Tab(active_tab)
+    except ValueError:
+        tab = Tab.OVERVIEW
+    state = state_of(search).replace(tab=tab)
+    return TAB_LAYOUTS[tab](state), version
+
+@CALLBACKS.callback(
+    Output(ShellIds.LAST_RUN, "children"),
+    Output(ShellIds.LAST_RUN_WRAP, "title"),
+    Output(ShellIds.ALERTS_MENU, "label"),
+    Output(AlertIds.HEADER, "children"),
+    Output(AlertIds.LIST, "children"),
+    Output(ShellIds.DATA_VERSION, "data"),
+    Input(ShellIds.REFRESH, "n_intervals"),
+    Input(ShellIds.NAVBAR_CHANGED, "data"),
+    State(ShellIds.DATA_VERSION, "data"),
+)
+@guarded(
+    "the navbar status",
+    lambda: (
+        "Scores: status unavailable",
+        "",
+        admin_alerts.bell_label(0),
+        "Alerts unavailable",
+        [],
+        no_update,
+    ),
+)
+def update_status(_ticks: int | None, _changed: int | None, version: int | None):
+    """The last run, the unread alerts and the data version, now, every minute and on a change."""
+    now = utc_now()
+    zone = display_zone()
+    with read_session() as session:
+        status = view_model.shell_status(session, zone=zone, now=now)
+        bell = bell_model(session, zone=zone, now=now)
+    items = admin_alerts.bell_items(bell, can_write=permissions.can_write())
+    run_text = (
+        [icon("bi-exclamation-triangle-fill", "text-warning me-1"), status.run_text]
+        if status.run_failed
+        else status.run_text
+    )
+    new_version = status.data_version if status.data_version != version else no_update
+    return (
+        run_text,
+        status.run_detail,
+        admin_alerts.bell_label(bell.unread),
+        bell.header,
+        items,
+        new_version,
+    )
+
+@CALLBACKS.callback(
+    Output(ShellIds.URL, "search", allow_duplicate=True),
+    Input({"type": OPEN_CLIENT, "client": ALL, "source": ALL}, "n_clicks"),
+    State(ShellIds.URL, "search"),
+    prevent_initial_call=True,
+)
+def open_client(_clicks: list[int | None], search: str | None):
+    """Open the detail of the client whose row, list item or alert was clicked."""
+    if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    return state_of(search).replace(client=ctx.triggered_id["client"]).to_search()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import figures
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded
+from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from dashboard.tabs.analytics import view_model
 from dashboard.tabs.analytics.layout import (
@@ -28,129 +29,131 @@ CHART_HEIGHT_PRESENTATION = 480
 GRAPH_IDS = (IDS.TREND, IDS.RISK, IDS.ACTIVITY, IDS.BY_TYPE, IDS.TEAM, IDS.FACTORS)
 
 
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(TAB_URL, "search"),
-        Output(IDS.PERIOD, "value"),
-        Output(IDS.SEGMENT, "value"),
-        Output(IDS.KEY, "data"),
-        Output(IDS.PRESENTATION, "data"),
-        Input(TAB_URL, "search"),
-        Input(IDS.PERIOD, "value"),
-        Input(IDS.SEGMENT, "value"),
-        State(IDS.KEY, "data"),
-        State(IDS.PRESENTATION, "data"),
-        prevent_initial_call=True,
+CALLBACKS = Callbacks()
+
+
+@CALLBACKS.callback(
+    Output(TAB_URL, "search"),
+    Output(IDS.PERIOD, "value"),
+    Output(IDS.SEGMENT, "value"),
+    Output(IDS.KEY, "data"),
+    Output(IDS.PRESENTATION, "data"),
+    Input(TAB_URL, "search"),
+    Input(IDS.PERIOD, "value"),
+    Input(IDS.SEGMENT, "value"),
+    State(IDS.KEY, "data"),
+    State(IDS.PRESENTATION, "data"),
+    prevent_initial_call=True,
+)
+def sync_selection(search, period_value, segment_value, key, presentation_shown):
+    """Period and segment -> URL when chosen; URL -> the selectors on navigation."""
+    state = state_of(search)
+    period, segment = view_model.selection(state)
+    if ctx.triggered_id == IDS.PERIOD and period_value:
+        period = Period(period_value)
+    elif ctx.triggered_id == IDS.SEGMENT and segment_value:
+        segment = Segment(segment_value)
+    new_state = view_model.with_selection(state, period, segment)
+    new_key = selection_key(period, segment)
+    return (
+        new_state.to_search() if new_state != state else no_update,
+        period.value if period.value != period_value else no_update,
+        segment.value if segment.value != segment_value else no_update,
+        new_key if new_key != key else no_update,
+        state.presentation if state.presentation != bool(presentation_shown) else no_update,
     )
-    def sync_selection(search, period_value, segment_value, key, presentation_shown):
-        """Period and segment -> URL when chosen; URL -> the selectors on navigation."""
-        state = state_of(search)
-        period, segment = view_model.selection(state)
-        if ctx.triggered_id == IDS.PERIOD and period_value:
-            period = Period(period_value)
-        elif ctx.triggered_id == IDS.SEGMENT and segment_value:
-            segment = Segment(segment_value)
-        new_state = view_model.with_selection(state, period, segment)
-        new_key = selection_key(period, segment)
-        return (
-            new_state.to_search() if new_state != state else no_update,
-            period.value if period.value != period_value else no_update,
-            segment.value if segment.value != segment_value else no_update,
-            new_key if new_key != key else no_update,
-            state.presentation if state.presentation != bool(presentation_shown) else no_update,
+
+@CALLBACKS.callback(
+    Output(IDS.METRICS, "data"),
+    Input(IDS.KEY, "data"),
+)
+@guarded("the analytics", lambda: {"error": True})
+def load_metrics(key: dict | None):
+    """Read the period's and the previous period's metrics once; every chart draws from this."""
+    key = key or {}
+    period = Period(key.get("period", view_model.DEFAULT_PERIOD.value))
+    segment = Segment(key.get("segment", view_model.DEFAULT_SEGMENT.value))
+    with read_session() as session:
+        return view_model.analytics_data(session, period, segment, now=utc_now())
+
+@CALLBACKS.callback(
+    Output(IDS.RANGE, "children"),
+    Output(IDS.CARDS, "children"),
+    Output(IDS.TEAM_TABLE, "children"),
+    Input(IDS.METRICS, "data"),
+    Input(IDS.PRESENTATION, "data"),
+)
+@guarded("the analytics", lambda: ("", error_state("the analytics"), ""))
+def draw_cards(data: dict | None, presentation: bool | None):
+    """The period's dates, the KPI cards and the team table."""
+    if not data:
+        raise PreventUpdate
+    if data.get("error"):
+        return "", error_state("the analytics"), ""
+    frames = view_model.frames(data)
+    cards = kpi_grid(data, presentation=bool(presentation))
+    return (
+        view_model.range_caption(data),
+        cards,
+        team_table(view_model.team_rows(frames.by_member)),
+    )
+
+def _no_figures() -> tuple:
+    blank = figures.empty_figure("", message="")
+    return (blank,) * len(GRAPH_IDS) + (no_update,) * len(GRAPH_IDS)
+
+@CALLBACKS.callback(
+    *(Output(graph_id, "figure") for graph_id in GRAPH_IDS),
+    *(Output(graph_id, "style") for graph_id in GRAPH_IDS),
+    Input(IDS.METRICS, "data"),
+    Input(IDS.PRESENTATION, "data"),
+)
+@guarded("the analytics charts", _no_figures)
+def draw_charts(data: dict | None, presentation: bool | None):
+    """Every chart from the stored aggregates (and again, larger, for presentation mode)."""
+    if not data or data.get("error"):
+        return _no_figures()
+    presentation = bool(presentation)
+    frames = view_model.frames(data)
+    weekly = bool(data.get("weekly"))
+    charts = (
+        figures.score_trend(
+            frames.daily_scores, previous=frames.previous_daily_scores, presentation=presentation
+        ),
+        figures.risk_distribution_over_time(frames.daily_risk_counts, presentation=presentation),
+        figures.interventions_created_vs_completed(
+            frames.activity, period_label="Week starting" if weekly else "Day", presentation=presentation
+        ),
+        figures.success_rate_by_type(frames.by_type, presentation=presentation),
+        figures.team_performance(frames.by_member, presentation=presentation),
+        figures.top_risk_factors(frames.factors, presentation=presentation),
+    )  # fmt: skip
+    height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
+    return (*(fig for fig in charts), *(height,) * len(GRAPH_IDS))
+
+@CALLBACKS.callback(
+    Output(IDS.DOWNLOAD, "data"),
+    Output(IDS.DOWNLOAD_STATUS, "children"),
+    Input(IDS.DOWNLOAD_PDF, "n_clicks"),
+    Input(IDS.DOWNLOAD_CSV, "n_clicks"),
+    State(IDS.KEY, "data"),
+    prevent_initial_call=True,
+)
+@guarded("the report", lambda: (no_update, "The report could not be made; please try again."))
+def download_report(_pdf: int | None, _csv: int | None, key: dict | None):
+    """The report of the selected period and segment, as a PDF or a zip of CSV files."""
+    if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    from dashboard.services.reports import render_report
+
+    fmt = ReportFormat.PDF if ctx.triggered_id == IDS.DOWNLOAD_PDF else ReportFormat.CSV
+    key = key or {}
+    with read_session() as session:
+        report = render_report(
+            session,
+            key.get("period", view_model.DEFAULT_PERIOD.value),
+            key.get("segment", view_model.DEFAULT_SEGMENT.value),
+            fmt,
+            zone=display_zone(),
         )
-
-    @app.callback(
-        Output(IDS.METRICS, "data"),
-        Input(IDS.KEY, "data"),
-    )
-    @guarded("the analytics", lambda: {"error": True})
-    def load_metrics(key: dict | None):
-        """Read the period's and the previous period's metrics once; every chart draws from this."""
-        key = key or {}
-        period = Period(key.get("period", view_model.DEFAULT_PERIOD.value))
-        segment = Segment(key.get("segment", view_model.DEFAULT_SEGMENT.value))
-        with read_session() as session:
-            return view_model.analytics_data(session, period, segment, now=utc_now())
-
-    @app.callback(
-        Output(IDS.RANGE, "children"),
-        Output(IDS.CARDS, "children"),
-        Output(IDS.TEAM_TABLE, "children"),
-        Input(IDS.METRICS, "data"),
-        Input(IDS.PRESENTATION, "data"),
-    )
-    @guarded("the analytics", lambda: ("", error_state("the analytics"), ""))
-    def draw_cards(data: dict | None, presentation: bool | None):
-        """The period's dates, the KPI cards and the team table."""
-        if not data:
-            raise PreventUpdate
-        if data.get("error"):
-            return "", error_state("the analytics"), ""
-        frames = view_model.frames(data)
-        cards = kpi_grid(data, presentation=bool(presentation))
-        return (
-            view_model.range_caption(data),
-            cards,
-            team_table(view_model.team_rows(frames.by_member)),
-        )
-
-    def _no_figures() -> tuple:
-        blank = figures.empty_figure("", message="")
-        return (blank,) * len(GRAPH_IDS) + (no_update,) * len(GRAPH_IDS)
-
-    @app.callback(
-        *(Output(graph_id, "figure") for graph_id in GRAPH_IDS),
-        *(Output(graph_id, "style") for graph_id in GRAPH_IDS),
-        Input(IDS.METRICS, "data"),
-        Input(IDS.PRESENTATION, "data"),
-    )
-    @guarded("the analytics charts", _no_figures)
-    def draw_charts(data: dict | None, presentation: bool | None):
-        """Every chart from the stored aggregates (and again, larger, for presentation mode)."""
-        if not data or data.get("error"):
-            return _no_figures()
-        presentation = bool(presentation)
-        frames = view_model.frames(data)
-        weekly = bool(data.get("weekly"))
-        charts = (
-            figures.score_trend(
-                frames.daily_scores, previous=frames.previous_daily_scores, presentation=presentation
-            ),
-            figures.risk_distribution_over_time(frames.daily_risk_counts, presentation=presentation),
-            figures.interventions_created_vs_completed(
-                frames.activity, period_label="Week starting" if weekly else "Day", presentation=presentation
-            ),
-            figures.success_rate_by_type(frames.by_type, presentation=presentation),
-            figures.team_performance(frames.by_member, presentation=presentation),
-            figures.top_risk_factors(frames.factors, presentation=presentation),
-        )  # fmt: skip
-        height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-        return (*(fig for fig in charts), *(height,) * len(GRAPH_IDS))
-
-    @app.callback(
-        Output(IDS.DOWNLOAD, "data"),
-        Output(IDS.DOWNLOAD_STATUS, "children"),
-        Input(IDS.DOWNLOAD_PDF, "n_clicks"),
-        Input(IDS.DOWNLOAD_CSV, "n_clicks"),
-        State(IDS.KEY, "data"),
-        prevent_initial_call=True,
-    )
-    @guarded("the report", lambda: (no_update, "The report could not be made; please try again."))
-    def download_report(_pdf: int | None, _csv: int | None, key: dict | None):
-        """The report of the selected period and segment, as a PDF or a zip of CSV files."""
-        if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        from dashboard.services.reports import render_report
-
-        fmt = ReportFormat.PDF if ctx.triggered_id == IDS.DOWNLOAD_PDF else ReportFormat.CSV
-        key = key or {}
-        with read_session() as session:
-            report = render_report(
-                session,
-                key.get("period", view_model.DEFAULT_PERIOD.value),
-                key.get("segment", view_model.DEFAULT_SEGMENT.value),
-                fmt,
-                zone=display_zone(),
-            )
-        return dcc.send_bytes(report.content, report.filename), f"Downloaded {report.filename}"
+    return dcc.send_bytes(report.content, report.filename), f"Downloaded {report.filename}"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded, if_changed
 from dashboard.ids import IV_OPEN
+from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from dashboard.tabs.interventions import view_model
 from dashboard.tabs.interventions.layout import (
@@ -74,124 +75,124 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def register(app: Dash) -> None:
-    """The queue's callbacks (the dialogs register their own: ``form/``, ``manage/``)."""
+CALLBACKS = Callbacks()
 
-    @app.callback(
-        Output(TAB_URL, "search"),
-        Output(IDS.STATUS, "value"),
-        Output(IDS.PRIORITY, "value"),
-        Output(IDS.TYPE, "value"),
-        Output(IDS.ASSIGNEE, "value"),
-        Output(IDS.SOURCE, "value"),
-        Output(IDS.MINE, "value"),
-        Output(IDS.OVERDUE_ONLY, "value"),
-        Output(IDS.PAGER, "active_page"),
-        Output(IDS.ASSIGNEE, "disabled"),
-        Output(IDS.QUEUE_KEY, "data"),
-        Output(IDS.PRESENTATION, "data"),
-        Input(TAB_URL, "search"),
-        Input(IDS.STATUS, "value"),
-        Input(IDS.PRIORITY, "value"),
-        Input(IDS.TYPE, "value"),
-        Input(IDS.ASSIGNEE, "value"),
-        Input(IDS.SOURCE, "value"),
-        Input(IDS.MINE, "value"),
-        Input(IDS.OVERDUE_ONLY, "value"),
-        Input(IDS.PAGER, "active_page"),
-        Input(IDS.CLEAR, "n_clicks"),
-        State(IDS.QUEUE_KEY, "data"),
-        State(IDS.PRESENTATION, "data"),
-        prevent_initial_call=True,
+
+@CALLBACKS.callback(
+    Output(TAB_URL, "search"),
+    Output(IDS.STATUS, "value"),
+    Output(IDS.PRIORITY, "value"),
+    Output(IDS.TYPE, "value"),
+    Output(IDS.ASSIGNEE, "value"),
+    Output(IDS.SOURCE, "value"),
+    Output(IDS.MINE, "value"),
+    Output(IDS.OVERDUE_ONLY, "value"),
+    Output(IDS.PAGER, "active_page"),
+    Output(IDS.ASSIGNEE, "disabled"),
+    Output(IDS.QUEUE_KEY, "data"),
+    Output(IDS.PRESENTATION, "data"),
+    Input(TAB_URL, "search"),
+    Input(IDS.STATUS, "value"),
+    Input(IDS.PRIORITY, "value"),
+    Input(IDS.TYPE, "value"),
+    Input(IDS.ASSIGNEE, "value"),
+    Input(IDS.SOURCE, "value"),
+    Input(IDS.MINE, "value"),
+    Input(IDS.OVERDUE_ONLY, "value"),
+    Input(IDS.PAGER, "active_page"),
+    Input(IDS.CLEAR, "n_clicks"),
+    State(IDS.QUEUE_KEY, "data"),
+    State(IDS.PRESENTATION, "data"),
+    prevent_initial_call=True,
+)
+def sync_filters(
+    search, status, priority, kind, assignee, source, mine, overdue, page, _clear,
+    key, presentation_shown,
+):  # fmt: skip
+    """Filters -> URL when one changes; URL -> filters on navigation (back, links)."""
+    state = state_of(search)
+    filters = view_model.QueueFilters.from_state(state)
+    current = {
+        "status": status, "priority": priority, "type": kind, "assignee": assignee,
+        "source": source, "mine": mine, "overdue": overdue, "page": page,
+    }  # fmt: skip
+    trigger = ctx.triggered_id
+    new = filters if trigger == TAB_URL else filters_from_controls(filters, trigger, current)
+    new_state = new.apply_to(state)
+    controls = control_values(new)
+    new_key = queue_key(new)
+    return (
+        new_state.to_search() if new_state != state else no_update,
+        *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+        new.mine,
+        if_changed(new_key, key),
+        if_changed(state.presentation, presentation_shown),
     )
-    def sync_filters(
-        search, status, priority, kind, assignee, source, mine, overdue, page, _clear,
-        key, presentation_shown,
-    ):  # fmt: skip
-        """Filters -> URL when one changes; URL -> filters on navigation (back, links)."""
-        state = state_of(search)
-        filters = view_model.QueueFilters.from_state(state)
-        current = {
-            "status": status, "priority": priority, "type": kind, "assignee": assignee,
-            "source": source, "mine": mine, "overdue": overdue, "page": page,
-        }  # fmt: skip
-        trigger = ctx.triggered_id
-        new = filters if trigger == TAB_URL else filters_from_controls(filters, trigger, current)
-        new_state = new.apply_to(state)
-        controls = control_values(new)
-        new_key = queue_key(new)
-        return (
-            new_state.to_search() if new_state != state else no_update,
-            *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
-            new.mine,
-            if_changed(new_key, key),
-            if_changed(state.presentation, presentation_shown),
+
+def _failed() -> tuple:
+    return error_state("the intervention queue"), 1, "", []
+
+@CALLBACKS.callback(
+    Output(IDS.TABLE, "children"),
+    Output(IDS.PAGER, "max_value"),
+    Output(IDS.SUMMARY, "children"),
+    Output(IDS.COUNTS, "children"),
+    Input(IDS.QUEUE_KEY, "data"),
+    Input(IDS.CHANGED, "data"),
+)
+@guarded("the intervention queue", _failed)
+def update_queue(key: str | None, _changed: int | None):
+    """One page of the queue for the URL's filters, and the counts over every page."""
+    filters = _filters_of_key(key)
+    me = permissions.requester()
+    with read_session() as session:
+        page = view_model.queue_page(
+            session,
+            filters,
+            user_id=me.id,
+            now=utc_now(),
+            zone=display_zone(),
         )
+        names = {m.id: m.name for m in view_model.team_members(session)}
+    summary = [
+        html.Span(page.summary, className="fw-semibold", id="iv-summary-text"),
+        html.Div(
+            view_model.filters_text(filters, names), className="small fw-normal text-muted"
+        ),
+    ]
+    return queue_table(page.rows), page.pages, summary, counts_strip(page.counts)
 
-    def _failed() -> tuple:
-        return error_state("the intervention queue"), 1, "", []
-
-    @app.callback(
-        Output(IDS.TABLE, "children"),
-        Output(IDS.PAGER, "max_value"),
-        Output(IDS.SUMMARY, "children"),
-        Output(IDS.COUNTS, "children"),
-        Input(IDS.QUEUE_KEY, "data"),
-        Input(IDS.CHANGED, "data"),
+@CALLBACKS.callback(
+    Output(IDS.DOWNLOAD, "data"),
+    Input(IDS.EXPORT, "n_clicks"),
+    State(IDS.QUEUE_KEY, "data"),
+    prevent_initial_call=True,
+)
+@guarded("the queue export", lambda: no_update)
+def export_queue(clicks: int | None, key: str | None):
+    """The filtered queue, every page, as a CSV file."""
+    if not clicks:
+        raise PreventUpdate
+    filters = _filters_of_key(key)
+    me = permissions.requester()
+    now, zone = utc_now(), display_zone()
+    with read_session() as session:
+        frame = view_model.queue_export(session, filters, user_id=me.id, now=now, zone=zone)
+    return dcc.send_data_frame(
+        frame.to_csv, view_model.export_filename(filters, now=now, zone=zone), index=False
     )
-    @guarded("the intervention queue", _failed)
-    def update_queue(key: str | None, _changed: int | None):
-        """One page of the queue for the URL's filters, and the counts over every page."""
-        filters = _filters_of_key(key)
-        me = permissions.requester()
-        with read_session() as session:
-            page = view_model.queue_page(
-                session,
-                filters,
-                user_id=me.id,
-                now=utc_now(),
-                zone=display_zone(),
-            )
-            names = {m.id: m.name for m in view_model.team_members(session)}
-        summary = [
-            html.Span(page.summary, className="fw-semibold", id="iv-summary-text"),
-            html.Div(
-                view_model.filters_text(filters, names), className="small fw-normal text-muted"
-            ),
-        ]
-        return queue_table(page.rows), page.pages, summary, counts_strip(page.counts)
 
-    @app.callback(
-        Output(IDS.DOWNLOAD, "data"),
-        Input(IDS.EXPORT, "n_clicks"),
-        State(IDS.QUEUE_KEY, "data"),
-        prevent_initial_call=True,
-    )
-    @guarded("the queue export", lambda: no_update)
-    def export_queue(clicks: int | None, key: str | None):
-        """The filtered queue, every page, as a CSV file."""
-        if not clicks:
-            raise PreventUpdate
-        filters = _filters_of_key(key)
-        me = permissions.requester()
-        now, zone = utc_now(), display_zone()
-        with read_session() as session:
-            frame = view_model.queue_export(session, filters, user_id=me.id, now=now, zone=zone)
-        return dcc.send_data_frame(
-            frame.to_csv, view_model.export_filename(filters, now=now, zone=zone), index=False
-        )
-
-    @app.callback(
-        Output(TAB_URL, "search", allow_duplicate=True),
-        Input({"type": IV_OPEN, "intervention": ALL}, "n_clicks"),
-        State(TAB_URL, "search"),
-        prevent_initial_call=True,
-    )
-    def open_intervention(_clicks: list[int | None], search: str | None):
-        """A click on an intervention's title opens it in the manage dialog."""
-        if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        state = state_of(search)
-        return view_model.with_param(
-            state, view_model.OPEN_PARAM, str(ctx.triggered_id["intervention"])
-        ).to_search()
+@CALLBACKS.callback(
+    Output(TAB_URL, "search", allow_duplicate=True),
+    Input({"type": IV_OPEN, "intervention": ALL}, "n_clicks"),
+    State(TAB_URL, "search"),
+    prevent_initial_call=True,
+)
+def open_intervention(_clicks: list[int | None], search: str | None):
+    """A click on an intervention's title opens it in the manage dialog."""
+    if not isinstance(ctx.triggered_id, dict) or not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    state = state_of(search)
+    return view_model.with_param(
+        state, view_model.OPEN_PARAM, str(ctx.triggered_id["intervention"])
+    ).to_search()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, no_update
+from dash import Input, Output, State, no_update
 
 from dashboard import figures, formatting, settings
 from dashboard.clock import display_zone, utc_now
@@ -12,6 +12,7 @@ from dashboard.components import (
     guarded,
 )
 from dashboard.ids import OverviewIds
+from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from dashboard.tabs.overview import view_model
 from dashboard.tabs.overview.layout import CHART_HEIGHT, recent_list, stat_card
@@ -31,55 +32,57 @@ def _failed() -> tuple:
     return "", [dbc.Col(message)], "", blank, blank, no_update, no_update
 
 
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(OverviewIds.PRESENTATION, "data"),
-        Input(OverviewIds.URL, "search"),
-        State(OverviewIds.PRESENTATION, "data"),
-        prevent_initial_call=True,
-    )
-    def follow_presentation(search: str | None, shown: bool | None):
-        """Redraw the charts when presentation mode is switched (and only then)."""
-        presentation = state_of(search).presentation
-        return presentation if presentation != bool(shown) else no_update
+CALLBACKS = Callbacks()
 
-    @app.callback(
-        Output(OverviewIds.AS_OF, "children"),
-        Output(OverviewIds.CARDS, "children"),
-        Output(OverviewIds.RECENT, "children"),
-        Output(OverviewIds.DISTRIBUTION, "figure"),
-        Output(OverviewIds.BREAKDOWN, "figure"),
-        Output(OverviewIds.DISTRIBUTION, "style"),
-        Output(OverviewIds.BREAKDOWN, "style"),
-        Input(OverviewIds.PRESENTATION, "data"),
+
+@CALLBACKS.callback(
+    Output(OverviewIds.PRESENTATION, "data"),
+    Input(OverviewIds.URL, "search"),
+    State(OverviewIds.PRESENTATION, "data"),
+    prevent_initial_call=True,
+)
+def follow_presentation(search: str | None, shown: bool | None):
+    """Redraw the charts when presentation mode is switched (and only then)."""
+    presentation = state_of(search).presentation
+    return presentation if presentation != bool(shown) else no_update
+
+@CALLBACKS.callback(
+    Output(OverviewIds.AS_OF, "children"),
+    Output(OverviewIds.CARDS, "children"),
+    Output(OverviewIds.RECENT, "children"),
+    Output(OverviewIds.DISTRIBUTION, "figure"),
+    Output(OverviewIds.BREAKDOWN, "figure"),
+    Output(OverviewIds.DISTRIBUTION, "style"),
+    Output(OverviewIds.BREAKDOWN, "style"),
+    Input(OverviewIds.PRESENTATION, "data"),
+)
+@guarded("the overview", _failed)
+def update_overview(presentation: bool | None):
+    """Cards, recent scores and both charts from one reading of the latest score day."""
+    presentation = bool(presentation)
+    zone = display_zone()
+    with read_session() as session:
+        model = view_model.overview_model(session, now=utc_now(), zone=zone)
+    if model.day is None:
+        as_of = "No health scores yet: they appear after the first scoring run."
+    else:
+        as_of = f"Health scores of {formatting.date_text(model.day)}"
+        as_of += (
+            f", changes since {formatting.date_text(model.reference)}"
+            if model.reference
+            else ", no scores a week earlier to compare with"
+        )
+    height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
+    distribution = figures.score_distribution(
+        model.scores, target=score_target(), presentation=presentation
     )
-    @guarded("the overview", _failed)
-    def update_overview(presentation: bool | None):
-        """Cards, recent scores and both charts from one reading of the latest score day."""
-        presentation = bool(presentation)
-        zone = display_zone()
-        with read_session() as session:
-            model = view_model.overview_model(session, now=utc_now(), zone=zone)
-        if model.day is None:
-            as_of = "No health scores yet: they appear after the first scoring run."
-        else:
-            as_of = f"Health scores of {formatting.date_text(model.day)}"
-            as_of += (
-                f", changes since {formatting.date_text(model.reference)}"
-                if model.reference
-                else ", no scores a week earlier to compare with"
-            )
-        height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-        distribution = figures.score_distribution(
-            model.scores, target=score_target(), presentation=presentation
-        )
-        breakdown = figures.risk_breakdown(model.risk_counts, presentation=presentation)
-        return (
-            as_of,
-            [stat_card(card) for card in model.cards],
-            recent_list(model.recent),
-            distribution,
-            breakdown,
-            height,
-            height,
-        )
+    breakdown = figures.risk_breakdown(model.risk_counts, presentation=presentation)
+    return (
+        as_of,
+        [stat_card(card) for card in model.cards],
+        recent_list(model.recent),
+        distribution,
+        breakdown,
+        height,
+        height,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import formatting
@@ -17,6 +17,7 @@ from dashboard.ids import (
     SEGMENT_COUNT,
     RiskSegmentsIds,
 )
+from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from dashboard.tabs.risk_segments import view_model
 from dashboard.tabs.risk_segments.layout import (
@@ -106,119 +107,121 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def register(app: Dash) -> None:
-    @app.callback(
-        Output(TAB_URL, "search"),
-        Output(RiskSegmentsIds.SEARCH, "value"),
-        Output(RiskSegmentsIds.RISK, "value"),
-        Output(RiskSegmentsIds.WEDDING, "start_date"),
-        Output(RiskSegmentsIds.WEDDING, "end_date"),
-        Output(RiskSegmentsIds.ACTIVITY, "value"),
-        Output(RiskSegmentsIds.SORT, "value"),
-        Output(RiskSegmentsIds.PAGER, "active_page"),
-        Output({"type": SEGMENT_CARD, "level": ALL}, "className"),
-        Output(TABLE_KEY, "data"),
-        Output(RiskSegmentsIds.GRID, "columnDefs"),
-        Output(RiskSegmentsIds.PRESENTATION, "data"),
-        Input(TAB_URL, "search"),
-        Input(RiskSegmentsIds.SEARCH, "value"),
-        Input(RiskSegmentsIds.RISK, "value"),
-        Input(RiskSegmentsIds.WEDDING, "start_date"),
-        Input(RiskSegmentsIds.WEDDING, "end_date"),
-        Input(RiskSegmentsIds.ACTIVITY, "value"),
-        Input(RiskSegmentsIds.SORT, "value"),
-        Input(RiskSegmentsIds.PAGER, "active_page"),
-        Input({"type": SEGMENT_CARD, "level": ALL}, "n_clicks"),
-        Input(RiskSegmentsIds.CLEAR, "n_clicks"),
-        State(TABLE_KEY, "data"),
-        State(RiskSegmentsIds.PRESENTATION, "data"),
-        prevent_initial_call=True,
-    )
-    def sync_controls(
-        search_url, search, risk, wedding_from, wedding_to, activity, sort, page, _cards, _clear,
-        table_key, presentation_shown,
-    ):  # fmt: skip
-        """Controls -> URL when one changes; URL -> controls on navigation (back, links)."""
-        trigger = ctx.triggered_id
-        if isinstance(trigger, dict) and not any(t["value"] for t in ctx.triggered):
-            raise PreventUpdate
-        state = state_of(search_url)
-        current = {
-            "search": search, "risk": risk, "wedding_from": wedding_from, "wedding_to": wedding_to,
-            "activity": activity, "sort": sort, "page": page,
-        }  # fmt: skip
-        new = state if trigger == TAB_URL else state_from_controls(state, trigger, **current)
-        controls = control_values(new)
-        card_ids = [output["id"]["level"] for output in ctx.outputs_list[8]]
-        presentation_changed = new.presentation != bool(presentation_shown)
-        return (
-            new.to_search() if new != state else no_update,
-            *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
-            [_segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in card_ids],
-            if_changed(_table_key(new), table_key),
-            column_defs(new.presentation) if presentation_changed else no_update,
-            new.presentation if presentation_changed else no_update,
-        )
+CALLBACKS = Callbacks()
 
-    def _failed() -> tuple:
-        return [], 1, error_state("the client table"), ["–"] * len(ctx.outputs_list[3])
 
-    @app.callback(
-        Output(RiskSegmentsIds.GRID, "rowData"),
-        Output(RiskSegmentsIds.PAGER, "max_value"),
-        Output(RiskSegmentsIds.SUMMARY, "children"),
-        Output({"type": SEGMENT_COUNT, "level": ALL}, "children"),
-        Input(TABLE_KEY, "data"),
+@CALLBACKS.callback(
+    Output(TAB_URL, "search"),
+    Output(RiskSegmentsIds.SEARCH, "value"),
+    Output(RiskSegmentsIds.RISK, "value"),
+    Output(RiskSegmentsIds.WEDDING, "start_date"),
+    Output(RiskSegmentsIds.WEDDING, "end_date"),
+    Output(RiskSegmentsIds.ACTIVITY, "value"),
+    Output(RiskSegmentsIds.SORT, "value"),
+    Output(RiskSegmentsIds.PAGER, "active_page"),
+    Output({"type": SEGMENT_CARD, "level": ALL}, "className"),
+    Output(TABLE_KEY, "data"),
+    Output(RiskSegmentsIds.GRID, "columnDefs"),
+    Output(RiskSegmentsIds.PRESENTATION, "data"),
+    Input(TAB_URL, "search"),
+    Input(RiskSegmentsIds.SEARCH, "value"),
+    Input(RiskSegmentsIds.RISK, "value"),
+    Input(RiskSegmentsIds.WEDDING, "start_date"),
+    Input(RiskSegmentsIds.WEDDING, "end_date"),
+    Input(RiskSegmentsIds.ACTIVITY, "value"),
+    Input(RiskSegmentsIds.SORT, "value"),
+    Input(RiskSegmentsIds.PAGER, "active_page"),
+    Input({"type": SEGMENT_CARD, "level": ALL}, "n_clicks"),
+    Input(RiskSegmentsIds.CLEAR, "n_clicks"),
+    State(TABLE_KEY, "data"),
+    State(RiskSegmentsIds.PRESENTATION, "data"),
+    prevent_initial_call=True,
+)
+def sync_controls(
+    search_url, search, risk, wedding_from, wedding_to, activity, sort, page, _cards, _clear,
+    table_key, presentation_shown,
+):  # fmt: skip
+    """Controls -> URL when one changes; URL -> controls on navigation (back, links)."""
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict) and not any(t["value"] for t in ctx.triggered):
+        raise PreventUpdate
+    state = state_of(search_url)
+    current = {
+        "search": search, "risk": risk, "wedding_from": wedding_from, "wedding_to": wedding_to,
+        "activity": activity, "sort": sort, "page": page,
+    }  # fmt: skip
+    new = state if trigger == TAB_URL else state_from_controls(state, trigger, **current)
+    controls = control_values(new)
+    card_ids = [output["id"]["level"] for output in ctx.outputs_list[8]]
+    presentation_changed = new.presentation != bool(presentation_shown)
+    return (
+        new.to_search() if new != state else no_update,
+        *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
+        [_segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in card_ids],
+        if_changed(_table_key(new), table_key),
+        column_defs(new.presentation) if presentation_changed else no_update,
+        new.presentation if presentation_changed else no_update,
     )
-    @guarded("the client table", _failed)
-    def update_table(table_key: str | None):
-        """One page of clients for the URL's filters, and the segment counts."""
-        state = state_of(table_key)
-        with read_session() as session:
-            page = view_model.client_page(session, state, zone=display_zone(), now=utc_now())
-            counts = view_model.segment_counts(session)
-        levels = [output["id"]["level"] for output in ctx.outputs_list[3]]
-        summary: list[Any] = [page.summary]
-        if page.day is not None:
-            summary.append(
-                html.Span(
-                    f" · scores of {formatting.date_text(page.day)}",
-                    className="text-muted fw-normal",
-                )
-            )
+
+def _failed() -> tuple:
+    return [], 1, error_state("the client table"), ["–"] * len(ctx.outputs_list[3])
+
+@CALLBACKS.callback(
+    Output(RiskSegmentsIds.GRID, "rowData"),
+    Output(RiskSegmentsIds.PAGER, "max_value"),
+    Output(RiskSegmentsIds.SUMMARY, "children"),
+    Output({"type": SEGMENT_COUNT, "level": ALL}, "children"),
+    Input(TABLE_KEY, "data"),
+)
+@guarded("the client table", _failed)
+def update_table(table_key: str | None):
+    """One page of clients for the URL's filters, and the segment counts."""
+    state = state_of(table_key)
+    with read_session() as session:
+        page = view_model.client_page(session, state, zone=display_zone(), now=utc_now())
+        counts = view_model.segment_counts(session)
+    levels = [output["id"]["level"] for output in ctx.outputs_list[3]]
+    summary: list[Any] = [page.summary]
+    if page.day is not None:
         summary.append(
-            html.Div(
-                filters_text(state), className="small fw-normal", id=RiskSegmentsIds.FILTERS_TEXT
+            html.Span(
+                f" · scores of {formatting.date_text(page.day)}",
+                className="text-muted fw-normal",
             )
         )
-        return page.rows, page.pages, summary, [f"{counts.get(level, 0):,}" for level in levels]
-
-    @app.callback(
-        Output(RiskSegmentsIds.EXPORT_DOWNLOAD, "data"),
-        Input(RiskSegmentsIds.EXPORT, "n_clicks"),
-        State(TABLE_KEY, "data"),
-        prevent_initial_call=True,
+    summary.append(
+        html.Div(
+            filters_text(state), className="small fw-normal", id=RiskSegmentsIds.FILTERS_TEXT
+        )
     )
-    @guarded("the CSV export", lambda: no_update)
-    def export_csv(clicks: int | None, table_key: str | None):
-        """The table exactly as filtered and sorted on screen, every page, as a CSV file."""
-        if not clicks:
-            raise PreventUpdate
-        with read_session() as session:
-            export = segment_export(session, state_of(table_key))
-        if export is None:
-            raise PreventUpdate
-        filename, content = export
-        return dcc.send_bytes(content, filename, type="text/csv")
+    return page.rows, page.pages, summary, [f"{counts.get(level, 0):,}" for level in levels]
 
-    @app.callback(
-        Output(TAB_URL, "search", allow_duplicate=True),
-        Input(RiskSegmentsIds.GRID, "cellClicked"),
-        State(TAB_URL, "search"),
-        prevent_initial_call=True,
-    )
-    def open_from_grid(cell: dict | None, search: str | None):
-        """A click on a row opens that client's detail."""
-        if not cell or not cell.get("rowId"):
-            raise PreventUpdate
-        return state_of(search).replace(client=str(cell["rowId"])).to_search()
+@CALLBACKS.callback(
+    Output(RiskSegmentsIds.EXPORT_DOWNLOAD, "data"),
+    Input(RiskSegmentsIds.EXPORT, "n_clicks"),
+    State(TABLE_KEY, "data"),
+    prevent_initial_call=True,
+)
+@guarded("the CSV export", lambda: no_update)
+def export_csv(clicks: int | None, table_key: str | None):
+    """The table exactly as filtered and sorted on screen, every page, as a CSV file."""
+    if not clicks:
+        raise PreventUpdate
+    with read_session() as session:
+        export = segment_export(session, state_of(table_key))
+    if export is None:
+        raise PreventUpdate
+    filename, content = export
+    return dcc.send_bytes(content, filename, type="text/csv")
+
+@CALLBACKS.callback(
+    Output(TAB_URL, "search", allow_duplicate=True),
+    Input(RiskSegmentsIds.GRID, "cellClicked"),
+    State(TAB_URL, "search"),
+    prevent_initial_call=True,
+)
+def open_from_grid(cell: dict | None, search: str | None):
+    """A click on a row opens that client's detail."""
+    if not cell or not cell.get("rowId"):
+        raise PreventUpdate
+    return state_of(search).replace(client=str(cell["rowId"])).to_search()
