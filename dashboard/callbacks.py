@@ -27,16 +27,9 @@ from dashboard.tabs.risk_segments import callbacks as risk_segments
 
 def register_callbacks(app: Dash) -> None:
     """Register the shell's, the admin views', the bell's, each tab's and the client detail's callbacks."""
-    shell.CALLBACKS.register(app)
-    admin_views.CALLBACKS.register(app)
-    admin_alerts.CALLBACKS.register(app)
-    admin_status.CALLBACKS.register(app)
-    admin_schedules.CALLBACKS.register(app)
-    admin_outbox.CALLBACKS.register(app)
-    overview.CALLBACKS.register(app)
-    risk_segments.CALLBACKS.register(app)
-    interventions_queue.CALLBACKS.register(app)
-    new_intervention_form.CALLBACKS.register(app)
-    manage_dialog.CALLBACKS.register(app)
-    analytics.CALLBACKS.register(app)
-    client_detail.CALLBACKS.register(app)
+    for module in (
+        shell, admin_views, admin_alerts, admin_status, admin_schedules, admin_outbox,
+        overview, risk_segments, interventions_queue, new_intervention_form, manage_dialog,
+        analytics, client_detail,
+    ):  # fmt: skip
+        module.CALLBACKS.register(app)

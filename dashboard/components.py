@@ -150,3 +150,11 @@ def guarded(what: str, fallback: Callable[[], tuple | Any]) -> Callable:
         return wrapper
 
     return decorate
+
+
+def labelled(label: str, control: Any, control_id: str, **width: int) -> dbc.Col:
+    """A filter control in a column of the given ``width`` (``lg=2, xs=6``), under its label."""
+    return dbc.Col(
+        [dbc.Label(label, html_for=control_id, class_name="small fw-semibold mb-1"), control],
+        **width,
+    )

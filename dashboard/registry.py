@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dash import Dash
+from dash import Dash, no_update
 
 
 class Callbacks:
@@ -34,3 +34,10 @@ class Callbacks:
         """Add every declared callback to ``app``."""
         for args, kwargs, function in self._declared:
             app.callback(*args, **kwargs)(function)
+
+
+def unchanged(outputs: Any) -> Any:
+    """``no_update`` in the shape of a callback's named ``outputs`` (a dict, possibly nested)."""
+    if isinstance(outputs, dict):
+        return {name: unchanged(output) for name, output in outputs.items()}
+    return no_update

@@ -109,28 +109,10 @@ class TypeScale:
     small: int
 
 
-NORMAL_TYPE = TypeScale(
-    base=14,
-    title=20,
-    subtitle=14,
-    axis_title=14,
-    tick=13,
-    legend=13,
-    annotation=13,
-    hover=14,
-    small=12,
-)
-PRESENTATION_TYPE = TypeScale(
-    base=18,
-    title=26,
-    subtitle=18,
-    axis_title=18,
-    tick=17,
-    legend=17,
-    annotation=17,
-    hover=18,
-    small=15,
-)
+NORMAL_TYPE = TypeScale(base=14, title=20, subtitle=14, axis_title=14, tick=13, legend=13,
+                        annotation=13, hover=14, small=12)  # fmt: skip
+PRESENTATION_TYPE = TypeScale(base=18, title=26, subtitle=18, axis_title=18, tick=17, legend=17,
+                              annotation=17, hover=18, small=15)  # fmt: skip
 
 
 def type_scale(presentation: bool = False) -> TypeScale:

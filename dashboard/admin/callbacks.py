@@ -58,6 +58,7 @@ def show_view(search: str | None, shown: str | None):
         raise PreventUpdate
     return True, False, _render(view), view.value
 
+
 @CALLBACKS.callback(
     Output(ShellIds.URL, "search", allow_duplicate=True),
     Input({"type": ADMIN_VIEW_LINK, "view": ALL, "source": ALL}, "n_clicks"),

@@ -37,20 +37,15 @@ from dashboard.formatting import (
     local_time_text,
     seconds_text,
 )
-from dashboard.services.reports.csv import frame_csv
 from dashboard.services.scheduler import SCORING_LEASE
-from dashboard.view_state import ViewState
 from data.models import RunStatus
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import alerts as alerts_repo
 from data.repositories import outbox as outbox_repo
 from data.repositories import runs as runs_repo
 from data.repositories import schedules as schedules_repo
-from data.repositories import scores as scores_repo
 from data.repositories.schedules import ScheduleError, validated_fields
-from scoring import columns as col
 from scoring.enums import Period, Segment
-from scoring.model import COMPONENT_BY_NAME
 
 RUNS_SHOWN = 15
 BELL_LIMIT = 10
@@ -554,62 +549,3 @@ def test_mail(name: str, *, zone: ZoneInfo, now: pd.Timestamp) -> tuple[str, str
         "Alerts about your clients' health scores and scheduled reports reach you the same way.\n"
     )
     return subject, body
-
-
-# -- Risk Segments export -----------------------------------------------------------------
-
-EXPORT_COLUMNS: dict[str, str] = {
-    col.CLIENT_ID: "client_id",
-    scores_repo.CLIENT_NAME: "client",
-    "partner_names": "partner_names",
-    "venue": "venue",
-    col.SCORE_INT: "score",
-    col.RISK_LEVEL: "risk_level",
-    col.TREND: "trend",
-    col.PRIMARY_FACTOR: "primary_risk_factor",
-    col.WEDDING_DATE: "wedding_date",
-    col.F_INTERACTIONS_7D: "interactions_7d",
-    scores_repo.OPEN_INTERVENTIONS: "active_interventions",
-    col.F_DAYS_SINCE_ACTIVITY: "days_since_activity",
-    scores_repo.LAST_INTERACTION: "last_interaction",
-    col.DAY: "score_day",
-}
-
-
-def segment_export_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``scores.current_scores`` in the export's columns, in their order."""
-    out = pd.DataFrame(index=frame.index)
-    for source, name in EXPORT_COLUMNS.items():
-        out[name] = (
-            frame[source] if source in frame.columns else pd.Series(pd.NA, index=frame.index)
-        )
-    out["primary_risk_factor"] = out["primary_risk_factor"].map(
-        lambda value: COMPONENT_BY_NAME[value].label if value in COMPONENT_BY_NAME else None
-    )
-    for name in ("score", "interactions_7d", "active_interventions", "days_since_activity"):
-        out[name] = pd.to_numeric(out[name], errors="coerce").round().astype("Int64")
-    return out.reset_index(drop=True)
-
-
-def segment_export(session: Session, state: ViewState) -> tuple[str, bytes] | None:
-    """(file name, CSV bytes) of every client the Risk Segments table shows for ``state``, in its order.
-
-    The filters, search and sort of ``state`` apply; its page does not (all
-    pages are exported). None before the first scoring run.
-    """
-    day = scores_repo.latest_score_day(session)
-    if day is None:
-        return None
-    query = {
-        "risk_level": list(state.risk) or None,
-        "search": state.search or None,
-        "wedding_from": state.wedding_from,
-        "wedding_to": state.wedding_to,
-        "activity": state.activity,
-        "sort_by": state.sort,
-        "sort_order": state.order,
-        "day": day,
-    }
-    _, total = scores_repo.current_scores(session, page=1, limit=1, **query)
-    frame, _ = scores_repo.current_scores(session, page=1, limit=max(total, 1), **query)
-    return f"risk-segments-{day.isoformat()}.csv", frame_csv(segment_export_frame(frame))

@@ -122,6 +122,7 @@ def render(_clicks: int | None):
         rows = outbox_model(session, zone=display_zone(), now=utc_now())
     return outbox_table(rows)
 
+
 @CALLBACKS.callback(
     Output(OutboxIds.DOWNLOAD, "data"),
     Output(OutboxIds.FEEDBACK, "children"),

@@ -48,7 +48,7 @@ from dashboard.ids import (
     schedule_action_id,
     schedule_error_id,
 )
-from dashboard.registry import Callbacks
+from dashboard.registry import Callbacks, unchanged
 from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session, write_session
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
@@ -374,16 +374,20 @@ CALLBACKS = Callbacks()
 
 
 field_states = [State(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
-field_outputs = [Output(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS]
-invalid_outputs = [Output(FIELD_CONTROLS[name], "invalid") for name in INVALID_CONTROLS]
-valid = [False] * len(INVALID_CONTROLS)
 
-def _error_outputs(errors: dict[str, str], position: int) -> tuple[list[str], list[bool]]:
-    """The message of each field's error output (in the order Dash lists them), and the red borders."""
-    fields = [output["id"]["field"] for output in ctx.outputs_list[position]]
-    return [errors.get(field, "") for field in fields], [
-        name in errors for name in INVALID_CONTROLS
-    ]
+# The outputs the editor's two callbacks share: each field's error and red border.
+FIELD_ERRORS = Output({"type": SCHEDULE_ERROR, "field": ALL}, "children", allow_duplicate=True)
+INVALID = {name: Output(FIELD_CONTROLS[name], "invalid") for name in INVALID_CONTROLS}
+
+
+def _marked(errors: dict[str, str]) -> dict[str, Any]:
+    """``field_errors`` (each field's message, in the order Dash lists them) and ``invalid``."""
+    fields = [output["id"]["field"] for output in ctx.outputs_grouping["field_errors"]]
+    return {
+        "field_errors": [errors.get(field, "") for field in fields],
+        "invalid": {name: name in errors for name in INVALID_CONTROLS},
+    }
+
 
 @CALLBACKS.callback(
     Output(ScheduleIds.TABLE, "children"),
@@ -424,35 +428,49 @@ def render(_changed: int | None, _ticks: int | None, pending: dict | None):
     )
     return table, pending, not pending, messages or no_update
 
+
+EDITOR_OUTPUTS = {
+    "field_errors": FIELD_ERRORS,
+    "is_open": Output(ScheduleIds.EDITOR, "is_open"),
+    "title": Output(ScheduleIds.EDITOR_TITLE, "children"),
+    "editing": Output(ScheduleIds.EDITING, "data"),
+    "values": {name: Output(FIELD_CONTROLS[name], "value") for name in FIELD_LABELS},
+    "form_error": Output(ScheduleIds.FORM_ERROR, "children"),
+    "feedback": Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    "invalid": INVALID,
+}
+
+
+def _editor(*, is_open: bool, feedback: Any = no_update, **opened: Any) -> dict[str, Any]:
+    """The outputs of ``open_editor``: closed with ``feedback``, or open with ``opened``."""
+    return {
+        **unchanged(EDITOR_OUTPUTS),
+        **_marked({}),
+        "is_open": is_open,
+        "editing": None,
+        "form_error": None,
+        "feedback": feedback,
+        **opened,
+    }
+
+
 @CALLBACKS.callback(
-    Output(ScheduleIds.EDITOR, "is_open"),
-    Output(ScheduleIds.EDITOR_TITLE, "children"),
-    Output(ScheduleIds.EDITING, "data"),
-    *field_outputs,
-    Output(ScheduleIds.FORM_ERROR, "children"),
-    Output({"type": SCHEDULE_ERROR, "field": ALL}, "children"),
-    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-    *invalid_outputs,
-    Input({"type": SCHEDULE_ACTION, "action": "new", "schedule": ALL}, "n_clicks"),
-    Input({"type": SCHEDULE_ACTION, "action": "edit", "schedule": ALL}, "n_clicks"),
+    output=EDITOR_OUTPUTS,
+    inputs={
+        "_new": Input({"type": SCHEDULE_ACTION, "action": "new", "schedule": ALL}, "n_clicks"),
+        "_edit": Input({"type": SCHEDULE_ACTION, "action": "edit", "schedule": ALL}, "n_clicks"),
+    },
     prevent_initial_call=True,
 )
-@guarded("the schedule form", lambda: (False, no_update, None, *([no_update] * len(FIELD_LABELS)), None, no_update, _feedback(False, "The schedule could not be opened."), *valid))  # fmt: skip
-def open_editor(_new: list[int | None], _edit: list[int | None]):
+@guarded(
+    "the schedule form",
+    lambda: _editor(is_open=False, feedback=_feedback(False, "The schedule could not be opened.")),
+)
+def open_editor(_new: list[int | None], _edit: list[int | None]) -> dict[str, Any]:
     """New schedule: an empty form; Edit: the schedule's fields. Admins and managers only."""
     trigger = _action_clicked()
-    errors, _ = _error_outputs({}, len(FIELD_LABELS) + 4)
     if not permissions.can_write():
-        return (
-            False,
-            no_update,
-            None,
-            *([no_update] * len(FIELD_LABELS)),
-            None,
-            errors,
-            _feedback(False, permissions.NOT_A_WRITER),
-            *valid,
-        )
+        return _editor(is_open=False, feedback=_feedback(False, permissions.NOT_A_WRITER))
     if trigger["action"] == "new":
         values, title, editing = schedule_form_values(None), "New schedule", None
     else:
@@ -460,28 +478,18 @@ def open_editor(_new: list[int | None], _edit: list[int | None]):
             frame = schedules_repo.schedules_frame(session)
         match = frame[frame["id"] == int(trigger["schedule"])]
         if match.empty:
-            return (
-                False,
-                no_update,
-                None,
-                *([no_update] * len(FIELD_LABELS)),
-                None,
-                errors,
-                _feedback(False, "That schedule no longer exists."),
-                *valid,
+            return _editor(
+                is_open=False, feedback=_feedback(False, "That schedule no longer exists.")
             )
         values = schedule_form_values(match.iloc[0].to_dict())
         title, editing = f"Edit “{values['name']}”", int(trigger["schedule"])
-    return (
-        True,
-        title,
-        editing,
-        *(values[name] for name in FIELD_LABELS),
-        None,
-        errors,
-        no_update,
-        *valid,
+    return _editor(
+        is_open=True,
+        title=title,
+        editing=editing,
+        values={name: values[name] for name in FIELD_LABELS},
     )
+
 
 @CALLBACKS.callback(
     Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
@@ -493,6 +501,7 @@ def cancel(clicks: int | None):
         raise PreventUpdate
     return False
 
+
 @CALLBACKS.callback(
     Output(ScheduleIds.WEEKDAY_ROW, "hidden"),
     Output(ScheduleIds.DAY_OF_MONTH_ROW, "hidden"),
@@ -503,75 +512,80 @@ def frequency_fields(frequency: str | None):
     monthly = frequency == ReportFrequency.MONTHLY.value
     return monthly, not monthly
 
+
+SAVE_OUTPUTS = {
+    "field_errors": FIELD_ERRORS,
+    "is_open": Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
+    "changed": Output(ScheduleIds.CHANGED, "data"),
+    "feedback": Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    "form_error": Output(ScheduleIds.FORM_ERROR, "children", allow_duplicate=True),
+    "invalid": INVALID,
+}
+
+
+def _saved(errors: dict[str, str] | None = None, **changed: Any) -> dict[str, Any]:
+    """The outputs of ``save``: the fields marked with ``errors``, and ``changed``."""
+    return {**unchanged(SAVE_OUTPUTS), **_marked(errors or {}), **changed}
+
+
+def _write(editing: int | None, fields: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    """Create or change the schedule: it, or the field the rules refused (None: it is gone)."""
+    try:
+        with write_session() as session:
+            if editing is None:
+                schedule = schedules_repo.create_schedule(
+                    session, zone=display_zone(), created_by=permissions.requester().id, **fields
+                )
+            else:
+                schedule = schedules_repo.update_schedule(
+                    session, int(editing), zone=display_zone(), **fields
+                )
+            return (schedule.name, schedule.next_run_at), {}
+    except ScheduleError as error:
+        return (), {error.field: error_text(error)}
+    except LookupError:
+        return None, {}
+
+
 @CALLBACKS.callback(
-    Output(ScheduleIds.EDITOR, "is_open", allow_duplicate=True),
-    Output(ScheduleIds.CHANGED, "data"),
-    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-    Output(ScheduleIds.FORM_ERROR, "children", allow_duplicate=True),
-    Output({"type": SCHEDULE_ERROR, "field": ALL}, "children", allow_duplicate=True),
-    *invalid_outputs,
-    Input(ScheduleIds.SAVE, "n_clicks"),
-    State(ScheduleIds.EDITING, "data"),
-    State(ScheduleIds.CHANGED, "data"),
-    *field_states,
+    output=SAVE_OUTPUTS,
+    inputs=[Input(ScheduleIds.SAVE, "n_clicks"), State(ScheduleIds.EDITING, "data"),
+            State(ScheduleIds.CHANGED, "data"), *field_states],
     prevent_initial_call=True,
+)  # fmt: skip
+@guarded(
+    "saving a schedule",
+    lambda: _saved(
+        form_error=dbc.Alert("The schedule could not be saved; please try again.", color="danger")
+    ),
 )
-@guarded("saving a schedule", lambda: (no_update, no_update, no_update, dbc.Alert("The schedule could not be saved; please try again.", color="danger"), no_update, *([no_update] * len(INVALID_CONTROLS))))  # fmt: skip
 def save(clicks: int | None, editing: int | None, changed: int | None, *values: Any):
     """Create or change the schedule; a bad field is shown beside it and nothing is written."""
     if not clicks:
         raise PreventUpdate
-    cleared, _ = _error_outputs({}, 4)
     if not permissions.can_write():
-        return (
-            no_update,
-            no_update,
-            no_update,
-            dbc.Alert(permissions.NOT_A_WRITER, color="danger"),
-            cleared,
-            *valid,
-        )
+        return _saved(form_error=dbc.Alert(permissions.NOT_A_WRITER, color="danger"))
     fields = schedule_fields(dict(zip(FIELD_LABELS, values, strict=True)))
     errors = schedule_field_errors(fields)
+    written: Any = ()
     if not errors:
-        zone = display_zone()
-        try:
-            with write_session() as session:
-                if editing is None:
-                    schedule = schedules_repo.create_schedule(
-                        session, zone=zone, created_by=permissions.requester().id, **fields
-                    )
-                else:
-                    schedule = schedules_repo.update_schedule(
-                        session, int(editing), zone=zone, **fields
-                    )
-                name, next_run = schedule.name, schedule.next_run_at
-        except ScheduleError as error:
-            errors = {error.field: error_text(error)}
-        except LookupError:
-            return (
-                False,
-                (changed or 0) + 1,
-                _feedback(False, "That schedule no longer exists."),
-                None,
-                cleared,
-                *valid,
-            )
+        written, errors = _write(editing, fields)
+    if written is None:
+        message = _feedback(False, "That schedule no longer exists.")
+        return _saved(is_open=False, changed=(changed or 0) + 1, feedback=message, form_error=None)
     if errors:
-        messages, invalid = _error_outputs(errors, 4)
         summary = dbc.Alert(
             "Please correct the fields marked in red; nothing was saved.",
             color="danger",
             class_name="mb-0 py-2",
         )
-        return no_update, no_update, no_update, summary, messages, *invalid
-    when = (
-        formatting.local_time_text(next_run, display_zone(), now=utc_now())
-        if next_run
-        else None
-    )
+        return _saved(errors, form_error=summary)
+    name, next_run = written
+    when = formatting.local_time_text(next_run, display_zone(), now=utc_now()) if next_run else None
     text = f"Saved “{name}”." + (f" Its next run: {when}." if when else " It is paused.")
-    return False, (changed or 0) + 1, _feedback(True, text), None, cleared, *valid
+    return _saved(is_open=False, changed=(changed or 0) + 1, feedback=_feedback(True, text),
+                  form_error=None)  # fmt: skip
+
 
 @CALLBACKS.callback(
     Output(ScheduleIds.CONFIRM, "is_open"),
@@ -590,6 +604,7 @@ def ask_delete(_clicks: list[int | None]):
             raise PreventUpdate from None
     text = f"“{name}” will no longer be sent. Reports it has sent stay where they are."
     return True, text, int(trigger["schedule"])
+
 
 @CALLBACKS.callback(
     Output(ScheduleIds.CONFIRM, "is_open", allow_duplicate=True),
@@ -620,6 +635,7 @@ def delete(_delete: int | None, _keep: int | None, deleting: int | None, changed
     text = f"Deleted “{name}”." if name else "That schedule had already been deleted."
     return False, (changed or 0) + 1, _feedback(True, text)
 
+
 @CALLBACKS.callback(
     Output(ScheduleIds.PENDING, "data", allow_duplicate=True),
     Output(ScheduleIds.POLL, "disabled", allow_duplicate=True),
@@ -646,9 +662,7 @@ def run_now(_clicks: list[int | None], pending: dict | None, changed: int | None
         return no_update, no_update, _feedback(False, permissions.NOT_A_WRITER), no_update
     schedule_id = int(trigger["schedule"])
     now = utc_now().floor("s")
-    started = start_report_run(
-        app_database_url() or "", schedule_id, now=now, zone=display_zone()
-    )
+    started = start_report_run(app_database_url() or "", schedule_id, now=now, zone=display_zone())
     if not started.started:
         return no_update, no_update, _feedback(False, started.message), no_update
     pending = {**(pending or {}), str(schedule_id): now.isoformat()}

@@ -35,7 +35,7 @@ from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import ShellIds, StatusIds
-from dashboard.registry import Callbacks
+from dashboard.registry import Callbacks, unchanged
 from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session
 
@@ -321,40 +321,44 @@ def recalculate(clicks: int | None):
             _feedback(False, f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
         )
     now = utc_now().floor("s")
-    started = start_recalculation(
-        app_database_url() or "", now=now, zone=display_zone()
-    )
+    started = start_recalculation(app_database_url() or "", now=now, zone=display_zone())
     if not started.started:
         return no_update, False, _feedback(False, started.message)
     return {"at": now.isoformat()}, False, None
 
+
+REFRESH_OUTPUTS = {
+    "facts": Output(StatusIds.FACTS, "children"),
+    "runs": Output(StatusIds.RUNS, "children"),
+    "progress": Output(StatusIds.PROGRESS, "children"),
+    "poll_off": Output(StatusIds.POLL, "disabled", allow_duplicate=True),
+    "request": Output(StatusIds.REQUEST, "data", allow_duplicate=True),
+    "feedback": Output(StatusIds.FEEDBACK, "children", allow_duplicate=True),
+    "navbar_changed": Output(ShellIds.NAVBAR_CHANGED, "data", allow_duplicate=True),
+    "recalculate_off": Output(StatusIds.RECALCULATE, "disabled"),
+}
+
+
+def _refresh_failed() -> dict[str, Any]:
+    return {
+        **unchanged(REFRESH_OUTPUTS),
+        "facts": error_state("the system status"),
+        "runs": None,
+        "progress": None,
+        "poll_off": True,
+    }
+
+
 @CALLBACKS.callback(
-    Output(StatusIds.FACTS, "children"),
-    Output(StatusIds.RUNS, "children"),
-    Output(StatusIds.PROGRESS, "children"),
-    Output(StatusIds.POLL, "disabled", allow_duplicate=True),
-    Output(StatusIds.REQUEST, "data", allow_duplicate=True),
-    Output(StatusIds.FEEDBACK, "children", allow_duplicate=True),
-    Output(ShellIds.NAVBAR_CHANGED, "data", allow_duplicate=True),
-    Output(StatusIds.RECALCULATE, "disabled"),
-    Input(StatusIds.POLL, "n_intervals"),
-    Input(StatusIds.REQUEST, "data"),
-    State(ShellIds.NAVBAR_CHANGED, "data"),
+    output=REFRESH_OUTPUTS,
+    inputs={
+        "_ticks": Input(StatusIds.POLL, "n_intervals"),
+        "request": Input(StatusIds.REQUEST, "data"),
+        "navbar_changed": State(ShellIds.NAVBAR_CHANGED, "data"),
+    },
     prevent_initial_call="initial_duplicate",
 )
-@guarded(
-    "the system status",
-    lambda: (
-        error_state("the system status"),
-        None,
-        None,
-        True,
-        no_update,
-        no_update,
-        no_update,
-        no_update,
-    ),
-)
+@guarded("the system status", _refresh_failed)
 def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None):
     """The facts, the runs and the progress; the outcome of a requested recalculation once it finished."""
     now = utc_now()
@@ -371,20 +375,18 @@ def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None
             navbar = (navbar_changed or 0) + 1
             resolved = True
         elif run is None and (now - at).total_seconds() > START_TIMEOUT_SECONDS:
-            feedback = _feedback(
-                False, "The recalculation did not start; the server log says why."
-            )
+            feedback = _feedback(False, "The recalculation did not start; the server log says why.")
             resolved = True
         else:
             waiting = True
     going = model.running is not None or waiting
-    return (
-        facts(model),
-        runs_table(model.rows),
-        progress_panel(model, now) if going else None,
-        not going,
-        None if resolved else no_update,
-        feedback,
-        navbar,
-        going or not permissions.is_admin(),
-    )
+    return {
+        "facts": facts(model),
+        "runs": runs_table(model.rows),
+        "progress": progress_panel(model, now) if going else None,
+        "poll_off": not going,
+        "request": None if resolved else no_update,
+        "feedback": feedback,
+        "navbar_changed": navbar,
+        "recalculate_off": going or not permissions.is_admin(),
+    }

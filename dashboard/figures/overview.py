@@ -97,6 +97,64 @@ def target_label_side(bins: pd.DataFrame, target: float) -> Literal["left", "rig
     return "left" if left.to_numpy().max(initial=0) <= right.to_numpy().max(initial=0) else "right"
 
 
+def _add_level_bars(fig: go.Figure, bins: pd.DataFrame, total: int) -> None:
+    """One bar trace per risk level (critical first), each bar labelled with its count."""
+    for level in LEVELS_CRITICAL_FIRST:
+        part = bins[bins["risk_level"] == level.value]
+        fig.add_bar(
+            x=part["centre"],
+            y=part["clients"],
+            width=part["width"] * 0.92,
+            name=band_text(level),
+            marker={"color": theme.risk_colour(level)},
+            text=[str(n) if n else "" for n in part["clients"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=np.column_stack(
+                [
+                    part["range"],
+                    (part["clients"] / total * 100).round(1),
+                    [f"{level.label} risk"] * len(part),
+                ]
+            ),
+            hovertemplate=(
+                "Scores %{customdata[0]}<br>%{y} clients (%{customdata[1]}% of "
+                f"{total:,})<br>%{{customdata[2]}}<extra></extra>"
+            ),
+        )
+
+
+def _add_target(fig: go.Figure, bins: pd.DataFrame, target: int, *, presentation: bool) -> None:
+    """The dashed target line, labelled beside it on the side of the lower bars."""
+    sizes = theme.type_scale(presentation)
+    fig.add_shape(
+        type="line",
+        x0=target,
+        x1=target,
+        xref="x",
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": theme.TEXT, "width": 2, "dash": "dash"},
+    )
+    side = target_label_side(bins, target)
+    fig.add_annotation(
+        text=f"<b>Target {target}</b>",
+        x=target,
+        xref="x",
+        xanchor="right" if side == "left" else "left",
+        xshift=-4 if side == "left" else 4,
+        y=1,
+        yref="paper",
+        yanchor="top",
+        yshift=-2,
+        showarrow=False,
+        font={"size": sizes.annotation, "color": theme.TEXT},
+        bgcolor=theme.rgba(theme.SURFACE, 0.85),
+        borderpad=2,
+    )
+
+
 def score_distribution(
     scores: pd.DataFrame | pd.Series,
     *,
@@ -131,63 +189,15 @@ def score_distribution(
     bins["range"] = bins["start"].astype(str) + "–" + bins["end"].astype(str)
 
     fig = go.Figure()
-    for level in LEVELS_CRITICAL_FIRST:
-        part = bins[bins["risk_level"] == level.value]
-        fig.add_bar(
-            x=part["centre"],
-            y=part["clients"],
-            width=part["width"] * 0.92,
-            name=band_text(level),
-            marker={"color": theme.risk_colour(level)},
-            text=[str(n) if n else "" for n in part["clients"]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=np.column_stack(
-                [
-                    part["range"],
-                    (part["clients"] / total * 100).round(1),
-                    [f"{level.label} risk"] * len(part),
-                ]
-            ),
-            hovertemplate=(
-                "Scores %{customdata[0]}<br>%{y} clients (%{customdata[1]}% of "
-                f"{total:,})<br>%{{customdata[2]}}<extra></extra>"
-            ),
-        )
+    _add_level_bars(fig, bins, total)
 
     # Three lanes, so nothing overlaps: the band labels above the plot, the
     # target's label along the top of the plot, and the bars with their counts
     # below it (the y axis leaves room above the tallest bar). The target's
     # label sits beside its line, on the side of the lower bars.
     add_risk_bands(fig, axis="x", presentation=presentation, labels="outside")
-    sizes = theme.type_scale(presentation)
     if target is not None:
-        fig.add_shape(
-            type="line",
-            x0=target,
-            x1=target,
-            xref="x",
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"color": theme.TEXT, "width": 2, "dash": "dash"},
-        )
-        side = target_label_side(bins, target)
-        fig.add_annotation(
-            text=f"<b>Target {target}</b>",
-            x=target,
-            xref="x",
-            xanchor="right" if side == "left" else "left",
-            xshift=-4 if side == "left" else 4,
-            y=1,
-            yref="paper",
-            yanchor="top",
-            yshift=-2,
-            showarrow=False,
-            font={"size": sizes.annotation, "color": theme.TEXT},
-            bgcolor=theme.rgba(theme.SURFACE, 0.85),
-            borderpad=2,
-        )
+        _add_target(fig, bins, target, presentation=presentation)
 
     top = int(bins["clients"].max())
     fig.update_layout(

@@ -70,6 +70,7 @@ def sync_shell(search: str | None, active_tab: str | None, presentation: bool | 
         root_class(state.presentation),
     )
 
+
 @CALLBACKS.callback(
     Output(ShellIds.CONTENT, "children"),
     Output(ShellIds.RENDERED_VERSION, "data"),
@@ -96,27 +97,32 @@ def render_tab(active_tab: str | None, version: int | None, search: str | None, 
     state = state_of(search).replace(tab=tab)
     return TAB_LAYOUTS[tab](state), version
 
+
 @CALLBACKS.callback(
-    Output(ShellIds.LAST_RUN, "children"),
-    Output(ShellIds.LAST_RUN_WRAP, "title"),
-    Output(ShellIds.ALERTS_MENU, "label"),
-    Output(AlertIds.HEADER, "children"),
-    Output(AlertIds.LIST, "children"),
-    Output(ShellIds.DATA_VERSION, "data"),
-    Input(ShellIds.REFRESH, "n_intervals"),
-    Input(ShellIds.NAVBAR_CHANGED, "data"),
-    State(ShellIds.DATA_VERSION, "data"),
+    output={
+        "run_text": Output(ShellIds.LAST_RUN, "children"),
+        "run_detail": Output(ShellIds.LAST_RUN_WRAP, "title"),
+        "bell_label": Output(ShellIds.ALERTS_MENU, "label"),
+        "bell_header": Output(AlertIds.HEADER, "children"),
+        "bell_items": Output(AlertIds.LIST, "children"),
+        "data_version": Output(ShellIds.DATA_VERSION, "data"),
+    },
+    inputs={
+        "_ticks": Input(ShellIds.REFRESH, "n_intervals"),
+        "_changed": Input(ShellIds.NAVBAR_CHANGED, "data"),
+        "version": State(ShellIds.DATA_VERSION, "data"),
+    },
 )
 @guarded(
     "the navbar status",
-    lambda: (
-        "Scores: status unavailable",
-        "",
-        admin_alerts.bell_label(0),
-        "Alerts unavailable",
-        [],
-        no_update,
-    ),
+    lambda: {
+        "run_text": "Scores: status unavailable",
+        "run_detail": "",
+        "bell_label": admin_alerts.bell_label(0),
+        "bell_header": "Alerts unavailable",
+        "bell_items": [],
+        "data_version": no_update,
+    },
 )
 def update_status(_ticks: int | None, _changed: int | None, version: int | None):
     """The last run, the unread alerts and the data version, now, every minute and on a change."""
@@ -131,15 +137,15 @@ def update_status(_ticks: int | None, _changed: int | None, version: int | None)
         if status.run_failed
         else status.run_text
     )
-    new_version = status.data_version if status.data_version != version else no_update
-    return (
-        run_text,
-        status.run_detail,
-        admin_alerts.bell_label(bell.unread),
-        bell.header,
-        items,
-        new_version,
-    )
+    return {
+        "run_text": run_text,
+        "run_detail": status.run_detail,
+        "bell_label": admin_alerts.bell_label(bell.unread),
+        "bell_header": bell.header,
+        "bell_items": items,
+        "data_version": status.data_version if status.data_version != version else no_update,
+    }
+
 
 @CALLBACKS.callback(
     Output(ShellIds.URL, "search", allow_duplicate=True),

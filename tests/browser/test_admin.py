@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard.admin.models import EXPORT_COLUMNS
+from dashboard.tabs.risk_segments.view_model import EXPORT_COLUMNS
 from data.db import session_scope
 from data.models import ScoringRun
 from data.models_reports import ReportSchedule

@@ -7,7 +7,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import figures
 from dashboard.clock import display_zone, utc_now
-from dashboard.components import error_state, guarded
+from dashboard.components import error_state, guarded, if_changed
 from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
 from dashboard.tabs.analytics import view_model
@@ -33,16 +33,20 @@ CALLBACKS = Callbacks()
 
 
 @CALLBACKS.callback(
-    Output(TAB_URL, "search"),
-    Output(IDS.PERIOD, "value"),
-    Output(IDS.SEGMENT, "value"),
-    Output(IDS.KEY, "data"),
-    Output(IDS.PRESENTATION, "data"),
-    Input(TAB_URL, "search"),
-    Input(IDS.PERIOD, "value"),
-    Input(IDS.SEGMENT, "value"),
-    State(IDS.KEY, "data"),
-    State(IDS.PRESENTATION, "data"),
+    output={
+        "url": Output(TAB_URL, "search"),
+        "period": Output(IDS.PERIOD, "value"),
+        "segment": Output(IDS.SEGMENT, "value"),
+        "key": Output(IDS.KEY, "data"),
+        "presentation": Output(IDS.PRESENTATION, "data"),
+    },
+    inputs={
+        "search": Input(TAB_URL, "search"),
+        "period_value": Input(IDS.PERIOD, "value"),
+        "segment_value": Input(IDS.SEGMENT, "value"),
+        "key": State(IDS.KEY, "data"),
+        "presentation_shown": State(IDS.PRESENTATION, "data"),
+    },
     prevent_initial_call=True,
 )
 def sync_selection(search, period_value, segment_value, key, presentation_shown):
@@ -55,13 +59,13 @@ def sync_selection(search, period_value, segment_value, key, presentation_shown)
         segment = Segment(segment_value)
     new_state = view_model.with_selection(state, period, segment)
     new_key = selection_key(period, segment)
-    return (
-        new_state.to_search() if new_state != state else no_update,
-        period.value if period.value != period_value else no_update,
-        segment.value if segment.value != segment_value else no_update,
-        new_key if new_key != key else no_update,
-        state.presentation if state.presentation != bool(presentation_shown) else no_update,
-    )
+    return {
+        "url": new_state.to_search() if new_state != state else no_update,
+        "period": period.value if period.value != period_value else no_update,
+        "segment": segment.value if segment.value != segment_value else no_update,
+        "key": new_key if new_key != key else no_update,
+        "presentation": if_changed(state.presentation, bool(presentation_shown)),
+    }
 
 @CALLBACKS.callback(
     Output(IDS.METRICS, "data"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
@@ -18,11 +20,12 @@ from dashboard.sessions import read_session
 from dashboard.tabs.client_detail import view_model
 from dashboard.tabs.client_detail.layout import (
     CHANGE_NOTE,
-    COLUMN_IDS,
+    CHARTS,
     DETAIL_KEY,
     HEADER,
     change_note,
-    graph_styles,
+    chart_styles,
+    column_widths,
     header,
     interventions_list,
 )
@@ -90,79 +93,40 @@ def sync_detail(
         new_key if new_key != key else no_update,
     )
 
-def _failed() -> tuple:
-    blank = figures.empty_figure("", message="")
-    return (
-        "Client",
-        error_state("this client"),
-        blank,
-        blank,
-        blank,
-        blank,
-        "",
-        "",
-        *graph_styles(False),
-    )
 
-@CALLBACKS.callback(
-    Output(ClientDetailIds.TITLE, "children"),
-    Output(HEADER, "children"),
-    Output(ClientDetailIds.HISTORY, "figure"),
-    Output(ClientDetailIds.SUBSCORES, "figure"),
-    Output(ClientDetailIds.COMPONENTS, "figure"),
-    Output(ClientDetailIds.WATERFALL, "figure"),
-    Output(CHANGE_NOTE, "children"),
-    Output(ClientDetailIds.INTERVENTIONS, "children"),
-    Output(ClientDetailIds.HISTORY, "style"),
-    Output(ClientDetailIds.SUBSCORES, "style"),
-    Output(ClientDetailIds.COMPONENTS, "style"),
-    Output(ClientDetailIds.WATERFALL, "style"),
-    *(Output(column, "lg") for column in COLUMN_IDS),
-    Input(DETAIL_KEY, "data"),
-    Input(ShellIds.DATA_VERSION, "data"),
-)
-@guarded("the client detail", _failed)
-def render_detail(key: dict | None, _version: int | None):
-    """Everything about the client in the URL, for its change window."""
-    if not key:
-        raise PreventUpdate
-    presentation = bool(key.get("presentation"))
-    window = int(key.get("window") or DEFAULT_WINDOW)
-    now = utc_now()
-    zone = display_zone()
-    with read_session() as session:
-        detail = view_model.client_detail_model(
-            session, str(key["client"]), window=window, now=now
-        )
-    if detail is None:
-        blank = figures.empty_figure("", message="")
-        missing = empty_state("There is no client with this id.", hint="The link may be out of date.",
-                              icon_name="bi-person-x")  # fmt: skip
-        return (
-            "Client not found",
-            missing,
-            blank,
-            blank,
-            blank,
-            blank,
-            "",
-            "",
-            *graph_styles(False),
-        )
-    name = str(detail.client["name"])
-    history = figures.score_history(
-        detail.history,
-        client_name=name,
-        interventions=detail.interventions,
-        presentation=presentation,
-    )
-    if detail.latest is not None:
-        subscores = figures.subscore_bars(detail.latest, presentation=presentation)
-        components = figures.component_bars(detail.latest, presentation=presentation)
-    else:
-        subscores = figures.empty_figure("Sub-scores", presentation=presentation)
-        components = figures.empty_figure("Score components", presentation=presentation)
-    change = detail.change
+def _drawn(
+    title: str,
+    header_children: Any,
+    charts: dict[str, Any],
+    *,
+    presentation: bool = False,
+    note: Any = "",
+    interventions: Any = "",
+) -> dict[str, Any]:
+    """The outputs of ``render_detail``, by name."""
+    return {
+        "title": title,
+        "header": header_children,
+        "figures": charts,
+        "change_note": note,
+        "interventions": interventions,
+        "styles": chart_styles(presentation),
+        "widths": column_widths(presentation),
+    }
+
+
+def _blank(title: str, header_children: Any) -> dict[str, Any]:
+    blank = figures.empty_figure("", message="")
+    return _drawn(title, header_children, dict.fromkeys(CHARTS, blank))
+
+
+def _failed() -> dict[str, Any]:
+    return _blank("Client", error_state("this client"))
+
+
+def _charts(detail: view_model.ClientDetail, window: int, presentation: bool) -> dict[str, Any]:
+    """The four charts of a client: history, sub-scores, components, why the score changed."""
+    latest, change = detail.latest, detail.change
     if change is not None:
         waterfall = figures.change_waterfall(
             change.parts,
@@ -175,17 +139,57 @@ def render_detail(key: dict | None, _version: int | None):
     else:
         waterfall = figures.empty_figure("Why the score changed", presentation=presentation,
                                          message="Not enough score history yet")  # fmt: skip
-    return (
-        name,
+    return {
+        "history": figures.score_history(
+            detail.history,
+            client_name=str(detail.client["name"]),
+            interventions=detail.interventions,
+            presentation=presentation,
+        ),
+        "subscores": figures.subscore_bars(latest, presentation=presentation)
+        if latest is not None
+        else figures.empty_figure("Sub-scores", presentation=presentation),
+        "components": figures.component_bars(latest, presentation=presentation)
+        if latest is not None
+        else figures.empty_figure("Score components", presentation=presentation),
+        "waterfall": waterfall,
+    }
+
+
+@CALLBACKS.callback(
+    output={
+        "title": Output(ClientDetailIds.TITLE, "children"),
+        "header": Output(HEADER, "children"),
+        "figures": {name: Output(chart, "figure") for name, (chart, _) in CHARTS.items()},
+        "change_note": Output(CHANGE_NOTE, "children"),
+        "interventions": Output(ClientDetailIds.INTERVENTIONS, "children"),
+        "styles": {name: Output(chart, "style") for name, (chart, _) in CHARTS.items()},
+        "widths": {name: Output(column, "lg") for name, (_, column) in CHARTS.items()},
+    },
+    inputs={"key": Input(DETAIL_KEY, "data"), "_version": Input(ShellIds.DATA_VERSION, "data")},
+)
+@guarded("the client detail", _failed)
+def render_detail(key: dict | None, _version: int | None) -> dict[str, Any]:
+    """Everything about the client in the URL, for its change window."""
+    if not key:
+        raise PreventUpdate
+    presentation = bool(key.get("presentation"))
+    window = int(key.get("window") or DEFAULT_WINDOW)
+    now = utc_now()
+    with read_session() as session:
+        detail = view_model.client_detail_model(session, str(key["client"]), window=window, now=now)
+    if detail is None:
+        missing = empty_state("There is no client with this id.", hint="The link may be out of date.",
+                              icon_name="bi-person-x")  # fmt: skip
+        return _blank("Client not found", missing)
+    return _drawn(
+        str(detail.client["name"]),
         header(detail),
-        history,
-        subscores,
-        components,
-        waterfall,
-        change_note(change, window),
-        [
+        _charts(detail, window, presentation),
+        presentation=presentation,
+        note=change_note(detail.change, window),
+        interventions=[
             new_intervention_link(str(key["client"]), presentation=presentation),
-            interventions_list(detail, zone=zone, now=now),
+            interventions_list(detail, zone=display_zone(), now=now),
         ],
-        *graph_styles(presentation),
     )

@@ -41,20 +41,20 @@ from scoring.model import COMPONENT_BY_NAME
 DETAIL_KEY = ClientDetailIds.KEY
 
 
-# Chart heights in pixels (history, sub-scores, components, waterfall): laptop, projector.
-GRAPH_HEIGHTS = {False: (340, 340, 500, 470), True: (430, 430, 620, 560)}
+# The four charts by name, in the order of the dialog: the chart's id and its column's.
+CHARTS = {
+    "history": (ClientDetailIds.HISTORY, ClientDetailIds.COLUMN_HISTORY),
+    "subscores": (ClientDetailIds.SUBSCORES, ClientDetailIds.COLUMN_SUBSCORES),
+    "components": (ClientDetailIds.COMPONENTS, ClientDetailIds.COLUMN_COMPONENTS),
+    "waterfall": (ClientDetailIds.WATERFALL, ClientDetailIds.COLUMN_WATERFALL),
+}
 
-
-# Their widths in twelfths: two charts a row on a laptop, one a row (larger) on the projector.
-COLUMN_WIDTHS = {False: (7, 5, 5, 7), True: (12, 12, 12, 12)}
-
-
-COLUMN_IDS = (
-    ClientDetailIds.COLUMN_HISTORY,
-    ClientDetailIds.COLUMN_SUBSCORES,
-    ClientDetailIds.COLUMN_COMPONENTS,
-    ClientDetailIds.COLUMN_WATERFALL,
-)
+# Laptop (False) and projector (True): each chart's height in pixels and its column's
+# width in twelfths (two charts a row on a laptop, one a row, larger, on the projector).
+SIZES = {
+    False: {"history": (340, 7), "subscores": (340, 5), "components": (500, 5), "waterfall": (470, 7)},
+    True: {"history": (430, 12), "subscores": (430, 12), "components": (620, 12), "waterfall": (560, 12)},
+}  # fmt: skip
 
 
 HEADER = ClientDetailIds.HEADER
@@ -63,10 +63,21 @@ HEADER = ClientDetailIds.HEADER
 CHANGE_NOTE = ClientDetailIds.CHANGE_NOTE
 
 
-def graph_styles(presentation: bool) -> list:
-    """Each chart's style (taller for the projector's larger type), then each column's width."""
-    heights = [{"height": f"{height}px"} for height in GRAPH_HEIGHTS[presentation]]
-    return [*heights, *COLUMN_WIDTHS[presentation]]
+def chart_styles(presentation: bool) -> dict[str, dict[str, str]]:
+    """Each chart's style: taller for the projector's larger type."""
+    return {name: {"height": f"{px}px"} for name, (px, _) in SIZES[presentation].items()}
+
+
+def column_widths(presentation: bool) -> dict[str, int]:
+    """Each chart's column width in twelfths."""
+    return {name: width for name, (_, width) in SIZES[presentation].items()}
+
+
+def _chart_column(name: str, *, before: list = (), after: list = (), **options: Any) -> dbc.Col:
+    """One chart in its column, at its laptop size (``render_detail`` resizes it)."""
+    chart, column = CHARTS[name]
+    height, width = SIZES[False][name]
+    return dbc.Col([*before, graph(chart, height=height), *after], id=column, lg=width, **options)
 
 
 def _window_selector() -> html.Div:
@@ -105,35 +116,18 @@ def layout() -> dbc.Modal:
                     html.Div(id=HEADER, className="mb-3"),
                     dbc.Row(
                         [
-                            dbc.Col(
-                                graph(ClientDetailIds.HISTORY, height=GRAPH_HEIGHTS[False][0]),
-                                id=ClientDetailIds.COLUMN_HISTORY,
-                                lg=COLUMN_WIDTHS[False][0],
-                            ),
-                            dbc.Col(
-                                graph(ClientDetailIds.SUBSCORES, height=GRAPH_HEIGHTS[False][1]),
-                                id=ClientDetailIds.COLUMN_SUBSCORES,
-                                lg=COLUMN_WIDTHS[False][1],
-                            ),
-                            dbc.Col(
-                                graph(ClientDetailIds.COMPONENTS, height=GRAPH_HEIGHTS[False][2]),
-                                id=ClientDetailIds.COLUMN_COMPONENTS,
-                                lg=COLUMN_WIDTHS[False][2],
-                                class_name="order-lg-last",
-                            ),
-                            dbc.Col(
-                                [
-                                    _window_selector(),
-                                    graph(
-                                        ClientDetailIds.WATERFALL, height=GRAPH_HEIGHTS[False][3]
-                                    ),
+                            _chart_column("history"),
+                            _chart_column("subscores"),
+                            _chart_column("components", class_name="order-lg-last"),
+                            _chart_column(
+                                "waterfall",
+                                before=[_window_selector()],
+                                after=[
                                     html.Div(
                                         id=CHANGE_NOTE,
                                         className="small text-muted presentation-hidden",
-                                    ),
+                                    )
                                 ],
-                                id=ClientDetailIds.COLUMN_WATERFALL,
-                                lg=COLUMN_WIDTHS[False][3],
                             ),
                         ],
                         class_name="g-3 mb-3",

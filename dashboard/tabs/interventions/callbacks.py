@@ -30,9 +30,6 @@ def _filters_of_key(key: str | None) -> view_model.QueueFilters:
     return view_model.QueueFilters.from_state(state_of(f"?{key or ''}"))
 
 
-CONTROL_ORDER = ("status", "priority", "type", "assignee", "source", "mine", "overdue", "page")
-
-
 def filters_from_controls(
     filters: view_model.QueueFilters, trigger: Any, values: dict[str, Any]
 ) -> view_model.QueueFilters:
@@ -78,59 +75,58 @@ def _plain(name: str, value: Any) -> Any:
 CALLBACKS = Callbacks()
 
 
+# Each filter control's value property, by the name ``control_values`` gives it.
+CONTROLS = {
+    "status": (IDS.STATUS, "value"),
+    "priority": (IDS.PRIORITY, "value"),
+    "type": (IDS.TYPE, "value"),
+    "assignee": (IDS.ASSIGNEE, "value"),
+    "source": (IDS.SOURCE, "value"),
+    "mine": (IDS.MINE, "value"),
+    "overdue": (IDS.OVERDUE_ONLY, "value"),
+    "page": (IDS.PAGER, "active_page"),
+}
+
+
 @CALLBACKS.callback(
-    Output(TAB_URL, "search"),
-    Output(IDS.STATUS, "value"),
-    Output(IDS.PRIORITY, "value"),
-    Output(IDS.TYPE, "value"),
-    Output(IDS.ASSIGNEE, "value"),
-    Output(IDS.SOURCE, "value"),
-    Output(IDS.MINE, "value"),
-    Output(IDS.OVERDUE_ONLY, "value"),
-    Output(IDS.PAGER, "active_page"),
-    Output(IDS.ASSIGNEE, "disabled"),
-    Output(IDS.QUEUE_KEY, "data"),
-    Output(IDS.PRESENTATION, "data"),
-    Input(TAB_URL, "search"),
-    Input(IDS.STATUS, "value"),
-    Input(IDS.PRIORITY, "value"),
-    Input(IDS.TYPE, "value"),
-    Input(IDS.ASSIGNEE, "value"),
-    Input(IDS.SOURCE, "value"),
-    Input(IDS.MINE, "value"),
-    Input(IDS.OVERDUE_ONLY, "value"),
-    Input(IDS.PAGER, "active_page"),
-    Input(IDS.CLEAR, "n_clicks"),
-    State(IDS.QUEUE_KEY, "data"),
-    State(IDS.PRESENTATION, "data"),
+    output={
+        "url": Output(TAB_URL, "search"),
+        "controls": {name: Output(*control) for name, control in CONTROLS.items()},
+        "assignee_disabled": Output(IDS.ASSIGNEE, "disabled"),
+        "queue_key": Output(IDS.QUEUE_KEY, "data"),
+        "presentation": Output(IDS.PRESENTATION, "data"),
+    },
+    inputs={
+        "search": Input(TAB_URL, "search"),
+        "current": {name: Input(*control) for name, control in CONTROLS.items()},
+        "_clear": Input(IDS.CLEAR, "n_clicks"),
+        "key": State(IDS.QUEUE_KEY, "data"),
+        "presentation_shown": State(IDS.PRESENTATION, "data"),
+    },
     prevent_initial_call=True,
 )
-def sync_filters(
-    search, status, priority, kind, assignee, source, mine, overdue, page, _clear,
-    key, presentation_shown,
-):  # fmt: skip
+def sync_filters(search, current, _clear, key, presentation_shown) -> dict[str, Any]:
     """Filters -> URL when one changes; URL -> filters on navigation (back, links)."""
     state = state_of(search)
     filters = view_model.QueueFilters.from_state(state)
-    current = {
-        "status": status, "priority": priority, "type": kind, "assignee": assignee,
-        "source": source, "mine": mine, "overdue": overdue, "page": page,
-    }  # fmt: skip
     trigger = ctx.triggered_id
     new = filters if trigger == TAB_URL else filters_from_controls(filters, trigger, current)
     new_state = new.apply_to(state)
     controls = control_values(new)
-    new_key = queue_key(new)
-    return (
-        new_state.to_search() if new_state != state else no_update,
-        *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
-        new.mine,
-        if_changed(new_key, key),
-        if_changed(state.presentation, presentation_shown),
-    )
+    return {
+        "url": new_state.to_search() if new_state != state else no_update,
+        "controls": {
+            name: if_changed(controls[name], _plain(name, current[name])) for name in CONTROLS
+        },
+        "assignee_disabled": new.mine,
+        "queue_key": if_changed(queue_key(new), key),
+        "presentation": if_changed(state.presentation, presentation_shown),
+    }
+
 
 def _failed() -> tuple:
     return error_state("the intervention queue"), 1, "", []
+
 
 @CALLBACKS.callback(
     Output(IDS.TABLE, "children"),
@@ -156,11 +152,10 @@ def update_queue(key: str | None, _changed: int | None):
         names = {m.id: m.name for m in view_model.team_members(session)}
     summary = [
         html.Span(page.summary, className="fw-semibold", id="iv-summary-text"),
-        html.Div(
-            view_model.filters_text(filters, names), className="small fw-normal text-muted"
-        ),
+        html.Div(view_model.filters_text(filters, names), className="small fw-normal text-muted"),
     ]
     return queue_table(page.rows), page.pages, summary, counts_strip(page.counts)
+
 
 @CALLBACKS.callback(
     Output(IDS.DOWNLOAD, "data"),
@@ -181,6 +176,7 @@ def export_queue(clicks: int | None, key: str | None):
     return dcc.send_data_frame(
         frame.to_csv, view_model.export_filename(filters, now=now, zone=zone), index=False
     )
+
 
 @CALLBACKS.callback(
     Output(TAB_URL, "search", allow_duplicate=True),

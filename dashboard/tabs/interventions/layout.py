@@ -28,7 +28,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.auth import permissions
-from dashboard.components import icon, table_header
+from dashboard.components import icon, labelled, table_header
 from dashboard.ids import InterventionsIds, intervention_open_id, open_client_id
 from dashboard.sessions import read_session
 from dashboard.tabs.interventions import view_model
@@ -203,11 +203,17 @@ def counts_strip(counts: view_model.QueueCounts) -> list[Any]:
     ]
 
 
-def _labelled(label: str, control: Any, control_id: str, **width: int) -> dbc.Col:
-    return dbc.Col(
-        [dbc.Label(label, html_for=control_id, class_name="small fw-semibold mb-1"), control],
-        **width,
+def _choices(label: str, control_id: str, kind: type, value: Any, placeholder: str) -> dbc.Col:
+    """A filter of several values of an enumeration (priority, type)."""
+    dropdown = dcc.Dropdown(
+        id=control_id,
+        options=[{"label": member.label, "value": member.value} for member in kind],
+        value=value,
+        multi=True,
+        searchable=False,
+        placeholder=placeholder,
     )
+    return labelled(label, dropdown, control_id, lg=2, xs=6)
 
 
 def _filters(
@@ -218,7 +224,7 @@ def _filters(
         dbc.CardBody(
             dbc.Row(
                 [
-                    _labelled(
+                    labelled(
                         "Status",
                         dbc.Select(
                             id=IDS.STATUS,
@@ -229,35 +235,9 @@ def _filters(
                         lg=2,
                         xs=6,
                     ),
-                    _labelled(
-                        "Priority",
-                        dcc.Dropdown(
-                            id=IDS.PRIORITY,
-                            options=[{"label": p.label, "value": p.value} for p in Priority],
-                            value=values["priority"],
-                            multi=True,
-                            searchable=False,
-                            placeholder="All priorities",
-                        ),
-                        IDS.PRIORITY,
-                        lg=2,
-                        xs=6,
-                    ),
-                    _labelled(
-                        "Type",
-                        dcc.Dropdown(
-                            id=IDS.TYPE,
-                            options=[{"label": t.label, "value": t.value} for t in InterventionType],
-                            value=values["type"],
-                            multi=True,
-                            searchable=False,
-                            placeholder="All types",
-                        ),
-                        IDS.TYPE,
-                        lg=2,
-                        xs=6,
-                    ),
-                    _labelled(
+                    _choices("Priority", IDS.PRIORITY, Priority, values["priority"], "All priorities"),
+                    _choices("Type", IDS.TYPE, InterventionType, values["type"], "All types"),
+                    labelled(
                         "Assigned to",
                         dcc.Dropdown(
                             id=IDS.ASSIGNEE,
@@ -270,7 +250,7 @@ def _filters(
                         lg=2,
                         xs=6,
                     ),
-                    _labelled(
+                    labelled(
                         "Source",
                         dbc.Select(
                             id=IDS.SOURCE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, no_update
 
@@ -26,10 +28,15 @@ def score_target() -> int:
     return settings.current().score_target
 
 
-def _failed() -> tuple:
-    message = error_state("the overview")
+def _failed() -> dict[str, Any]:
     blank = figures.empty_figure("", message="")
-    return "", [dbc.Col(message)], "", blank, blank, no_update, no_update
+    return {
+        "as_of": "",
+        "cards": [dbc.Col(error_state("the overview"))],
+        "recent": "",
+        "figures": {"distribution": blank, "breakdown": blank},
+        "styles": {"distribution": no_update, "breakdown": no_update},
+    }
 
 
 CALLBACKS = Callbacks()
@@ -46,15 +53,19 @@ def follow_presentation(search: str | None, shown: bool | None):
     presentation = state_of(search).presentation
     return presentation if presentation != bool(shown) else no_update
 
+
+CHARTS = {"distribution": OverviewIds.DISTRIBUTION, "breakdown": OverviewIds.BREAKDOWN}
+
+
 @CALLBACKS.callback(
-    Output(OverviewIds.AS_OF, "children"),
-    Output(OverviewIds.CARDS, "children"),
-    Output(OverviewIds.RECENT, "children"),
-    Output(OverviewIds.DISTRIBUTION, "figure"),
-    Output(OverviewIds.BREAKDOWN, "figure"),
-    Output(OverviewIds.DISTRIBUTION, "style"),
-    Output(OverviewIds.BREAKDOWN, "style"),
-    Input(OverviewIds.PRESENTATION, "data"),
+    output={
+        "as_of": Output(OverviewIds.AS_OF, "children"),
+        "cards": Output(OverviewIds.CARDS, "children"),
+        "recent": Output(OverviewIds.RECENT, "children"),
+        "figures": {name: Output(chart, "figure") for name, chart in CHARTS.items()},
+        "styles": {name: Output(chart, "style") for name, chart in CHARTS.items()},
+    },
+    inputs={"presentation": Input(OverviewIds.PRESENTATION, "data")},
 )
 @guarded("the overview", _failed)
 def update_overview(presentation: bool | None):
@@ -73,16 +84,15 @@ def update_overview(presentation: bool | None):
             else ", no scores a week earlier to compare with"
         )
     height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-    distribution = figures.score_distribution(
-        model.scores, target=score_target(), presentation=presentation
-    )
-    breakdown = figures.risk_breakdown(model.risk_counts, presentation=presentation)
-    return (
-        as_of,
-        [stat_card(card) for card in model.cards],
-        recent_list(model.recent),
-        distribution,
-        breakdown,
-        height,
-        height,
-    )
+    return {
+        "as_of": as_of,
+        "cards": [stat_card(card) for card in model.cards],
+        "recent": recent_list(model.recent),
+        "figures": {
+            "distribution": figures.score_distribution(
+                model.scores, target=score_target(), presentation=presentation
+            ),
+            "breakdown": figures.risk_breakdown(model.risk_counts, presentation=presentation),
+        },
+        "styles": dict.fromkeys(CHARTS, height),
+    }

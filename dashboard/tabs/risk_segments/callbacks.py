@@ -9,7 +9,6 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import formatting
-from dashboard.admin.models import segment_export
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded, if_changed
 from dashboard.ids import (
@@ -29,6 +28,7 @@ from dashboard.tabs.risk_segments.layout import (
     column_defs,
     filters_text,
 )
+from dashboard.tabs.risk_segments.view_model import segment_export
 from dashboard.view_state import (
     ACTIVITY_LEVELS,
     ViewState,
@@ -80,9 +80,6 @@ def state_from_controls(
     return state
 
 
-CONTROL_ORDER = ("search", "risk", "wedding_from", "wedding_to", "activity", "sort", "page")
-
-
 def control_values(state: ViewState) -> dict[str, Any]:
     """What each filter control shows for ``state`` (pure: unit-tested)."""
     return {
@@ -110,77 +107,91 @@ def _plain(name: str, value: Any) -> Any:
 CALLBACKS = Callbacks()
 
 
+# Each filter control's component property, by the name ``control_values`` gives it.
+CONTROLS = {
+    "search": (RiskSegmentsIds.SEARCH, "value"),
+    "risk": (RiskSegmentsIds.RISK, "value"),
+    "wedding_from": (RiskSegmentsIds.WEDDING, "start_date"),
+    "wedding_to": (RiskSegmentsIds.WEDDING, "end_date"),
+    "activity": (RiskSegmentsIds.ACTIVITY, "value"),
+    "sort": (RiskSegmentsIds.SORT, "value"),
+    "page": (RiskSegmentsIds.PAGER, "active_page"),
+}
+
+
 @CALLBACKS.callback(
-    Output(TAB_URL, "search"),
-    Output(RiskSegmentsIds.SEARCH, "value"),
-    Output(RiskSegmentsIds.RISK, "value"),
-    Output(RiskSegmentsIds.WEDDING, "start_date"),
-    Output(RiskSegmentsIds.WEDDING, "end_date"),
-    Output(RiskSegmentsIds.ACTIVITY, "value"),
-    Output(RiskSegmentsIds.SORT, "value"),
-    Output(RiskSegmentsIds.PAGER, "active_page"),
-    Output({"type": SEGMENT_CARD, "level": ALL}, "className"),
-    Output(TABLE_KEY, "data"),
-    Output(RiskSegmentsIds.GRID, "columnDefs"),
-    Output(RiskSegmentsIds.PRESENTATION, "data"),
-    Input(TAB_URL, "search"),
-    Input(RiskSegmentsIds.SEARCH, "value"),
-    Input(RiskSegmentsIds.RISK, "value"),
-    Input(RiskSegmentsIds.WEDDING, "start_date"),
-    Input(RiskSegmentsIds.WEDDING, "end_date"),
-    Input(RiskSegmentsIds.ACTIVITY, "value"),
-    Input(RiskSegmentsIds.SORT, "value"),
-    Input(RiskSegmentsIds.PAGER, "active_page"),
-    Input({"type": SEGMENT_CARD, "level": ALL}, "n_clicks"),
-    Input(RiskSegmentsIds.CLEAR, "n_clicks"),
-    State(TABLE_KEY, "data"),
-    State(RiskSegmentsIds.PRESENTATION, "data"),
+    output={
+        "url": Output(TAB_URL, "search"),
+        "controls": {name: Output(*control) for name, control in CONTROLS.items()},
+        "card_classes": Output({"type": SEGMENT_CARD, "level": ALL}, "className"),
+        "table_key": Output(TABLE_KEY, "data"),
+        "column_defs": Output(RiskSegmentsIds.GRID, "columnDefs"),
+        "presentation": Output(RiskSegmentsIds.PRESENTATION, "data"),
+    },
+    inputs={
+        "search_url": Input(TAB_URL, "search"),
+        "current": {name: Input(*control) for name, control in CONTROLS.items()},
+        "_cards": Input({"type": SEGMENT_CARD, "level": ALL}, "n_clicks"),
+        "_clear": Input(RiskSegmentsIds.CLEAR, "n_clicks"),
+        "table_key": State(TABLE_KEY, "data"),
+        "presentation_shown": State(RiskSegmentsIds.PRESENTATION, "data"),
+    },
     prevent_initial_call=True,
 )
-def sync_controls(
-    search_url, search, risk, wedding_from, wedding_to, activity, sort, page, _cards, _clear,
-    table_key, presentation_shown,
-):  # fmt: skip
+def sync_controls(search_url, current, _cards, _clear, table_key, presentation_shown):
     """Controls -> URL when one changes; URL -> controls on navigation (back, links)."""
     trigger = ctx.triggered_id
     if isinstance(trigger, dict) and not any(t["value"] for t in ctx.triggered):
         raise PreventUpdate
     state = state_of(search_url)
-    current = {
-        "search": search, "risk": risk, "wedding_from": wedding_from, "wedding_to": wedding_to,
-        "activity": activity, "sort": sort, "page": page,
-    }  # fmt: skip
     new = state if trigger == TAB_URL else state_from_controls(state, trigger, **current)
     controls = control_values(new)
-    card_ids = [output["id"]["level"] for output in ctx.outputs_list[8]]
+    levels = [output["id"]["level"] for output in ctx.outputs_grouping["card_classes"]]
     presentation_changed = new.presentation != bool(presentation_shown)
-    return (
-        new.to_search() if new != state else no_update,
-        *(if_changed(controls[name], _plain(name, current[name])) for name in CONTROL_ORDER),
-        [_segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in card_ids],
-        if_changed(_table_key(new), table_key),
-        column_defs(new.presentation) if presentation_changed else no_update,
-        new.presentation if presentation_changed else no_update,
-    )
+    return {
+        "url": new.to_search() if new != state else no_update,
+        "controls": {
+            name: if_changed(controls[name], _plain(name, current[name])) for name in CONTROLS
+        },
+        "card_classes": [
+            _segment_class(RiskLevel(level), RiskLevel(level) in new.risk) for level in levels
+        ],
+        "table_key": if_changed(_table_key(new), table_key),
+        "column_defs": column_defs(new.presentation) if presentation_changed else no_update,
+        "presentation": new.presentation if presentation_changed else no_update,
+    }
 
-def _failed() -> tuple:
-    return [], 1, error_state("the client table"), ["–"] * len(ctx.outputs_list[3])
+
+def _count_levels() -> list[str]:
+    """The risk levels of the segment cards' counts, in the order Dash lists them."""
+    return [output["id"]["level"] for output in ctx.outputs_grouping["counts"]]
+
+
+def _failed() -> dict[str, Any]:
+    return {
+        "rows": [],
+        "pages": 1,
+        "summary": error_state("the client table"),
+        "counts": ["–"] * len(_count_levels()),
+    }
+
 
 @CALLBACKS.callback(
-    Output(RiskSegmentsIds.GRID, "rowData"),
-    Output(RiskSegmentsIds.PAGER, "max_value"),
-    Output(RiskSegmentsIds.SUMMARY, "children"),
-    Output({"type": SEGMENT_COUNT, "level": ALL}, "children"),
-    Input(TABLE_KEY, "data"),
+    output={
+        "rows": Output(RiskSegmentsIds.GRID, "rowData"),
+        "pages": Output(RiskSegmentsIds.PAGER, "max_value"),
+        "summary": Output(RiskSegmentsIds.SUMMARY, "children"),
+        "counts": Output({"type": SEGMENT_COUNT, "level": ALL}, "children"),
+    },
+    inputs={"table_key": Input(TABLE_KEY, "data")},
 )
 @guarded("the client table", _failed)
-def update_table(table_key: str | None):
+def update_table(table_key: str | None) -> dict[str, Any]:
     """One page of clients for the URL's filters, and the segment counts."""
     state = state_of(table_key)
     with read_session() as session:
         page = view_model.client_page(session, state, zone=display_zone(), now=utc_now())
         counts = view_model.segment_counts(session)
-    levels = [output["id"]["level"] for output in ctx.outputs_list[3]]
     summary: list[Any] = [page.summary]
     if page.day is not None:
         summary.append(
@@ -190,11 +201,15 @@ def update_table(table_key: str | None):
             )
         )
     summary.append(
-        html.Div(
-            filters_text(state), className="small fw-normal", id=RiskSegmentsIds.FILTERS_TEXT
-        )
+        html.Div(filters_text(state), className="small fw-normal", id=RiskSegmentsIds.FILTERS_TEXT)
     )
-    return page.rows, page.pages, summary, [f"{counts.get(level, 0):,}" for level in levels]
+    return {
+        "rows": page.rows,
+        "pages": page.pages,
+        "summary": summary,
+        "counts": [f"{counts.get(level, 0):,}" for level in _count_levels()],
+    }
+
 
 @CALLBACKS.callback(
     Output(RiskSegmentsIds.EXPORT_DOWNLOAD, "data"),
@@ -213,6 +228,7 @@ def export_csv(clicks: int | None, table_key: str | None):
         raise PreventUpdate
     filename, content = export
     return dcc.send_bytes(content, filename, type="text/csv")
+
 
 @CALLBACKS.callback(
     Output(TAB_URL, "search", allow_duplicate=True),

@@ -18,7 +18,7 @@ Cell layouts (name with wedding details, score with trend, risk badge,
 wedding date with its proximity alert) come from ``assets/2-app/client-grid.js``.
 
 "Export CSV" downloads every client of the table as filtered and sorted on
-screen, all pages (``dashboard.admin.models.segment_export``).
+screen, all pages (``view_model.segment_export``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import formatting
-from dashboard.components import icon, table_header
+from dashboard.components import icon, labelled, table_header
 from dashboard.ids import (
     RiskSegmentsIds,
     segment_card_id,
@@ -168,12 +168,6 @@ def _segment_class(level: RiskLevel, selected: bool) -> str:
 
 
 def _controls(state: ViewState) -> dbc.Card:
-    def labelled(label: str, control: Any, width: dict[str, int], label_for: str) -> dbc.Col:
-        return dbc.Col(
-            [dbc.Label(label, html_for=label_for, class_name="small fw-semibold mb-1"), control],
-            **width,
-        )
-
     return dbc.Card(
         dbc.CardBody(
             dbc.Row(
@@ -188,8 +182,9 @@ def _controls(state: ViewState) -> dbc.Card:
                             debounce=400,
                             maxlength=100,
                         ),
-                        {"lg": 3, "xs": 12},
                         RiskSegmentsIds.SEARCH,
+                        lg=3,
+                        xs=12,
                     ),
                     labelled(
                         "Risk level",
@@ -203,8 +198,9 @@ def _controls(state: ViewState) -> dbc.Card:
                             placeholder="All levels",
                             searchable=False,
                         ),
-                        {"lg": 2, "xs": 6},
                         RiskSegmentsIds.RISK,
+                        lg=2,
+                        xs=6,
                     ),
                     labelled(
                         "Wedding date",
@@ -218,8 +214,9 @@ def _controls(state: ViewState) -> dbc.Card:
                             clearable=True,
                             first_day_of_week=1,
                         ),
-                        {"lg": 2, "xs": 6},
                         RiskSegmentsIds.WEDDING,
+                        lg=2,
+                        xs=6,
                     ),
                     labelled(
                         "Activity",
@@ -232,8 +229,9 @@ def _controls(state: ViewState) -> dbc.Card:
                             ],
                             value=state.activity or ANY_ACTIVITY,
                         ),
-                        {"lg": 2, "xs": 6},
                         RiskSegmentsIds.ACTIVITY,
+                        lg=2,
+                        xs=6,
                     ),
                     labelled(
                         "Sort by",
@@ -245,8 +243,9 @@ def _controls(state: ViewState) -> dbc.Card:
                             ],
                             value=state.sort_value,
                         ),
-                        {"lg": 3, "xs": 6},
                         RiskSegmentsIds.SORT,
+                        lg=3,
+                        xs=6,
                     ),
                 ],
                 class_name="g-2 align-items-start",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -18,12 +19,14 @@ from sqlalchemy.orm import Session
 
 from dashboard.clock import as_date
 from dashboard.formatting import date_text, days_ago_text, local_time_text
+from dashboard.services.reports.csv import frame_csv
 from dashboard.view_state import ViewState
 from data.repositories import scores as scores_repo
 from data.repositories import summaries as summaries_repo
 from data.repositories.summaries import CLIENTS as SUMMARY_CLIENTS
 from scoring.columns import (
     CLIENT_ID,
+    DAY,
     F_DAYS_SINCE_ACTIVITY,
     F_INTERACTIONS_7D,
     PRIMARY_FACTOR,
@@ -169,6 +172,20 @@ class ClientPage:
         return f"Clients {first:,}–{last:,} of {self.total:,}"
 
 
+def _table_query(state: ViewState, day: dt.date) -> dict[str, Any]:
+    """The filters, search and sort of ``state`` as ``scores.current_scores`` takes them."""
+    return {
+        "risk_level": list(state.risk) or None,
+        "search": state.search or None,
+        "wedding_from": state.wedding_from,
+        "wedding_to": state.wedding_to,
+        "activity": state.activity,
+        "sort_by": state.sort,
+        "sort_order": state.order,
+        "day": day,
+    }
+
+
 def client_page(
     session: Session,
     state: ViewState,
@@ -184,17 +201,7 @@ def client_page(
     day = scores_repo.latest_score_day(session)
     if day is None:
         return ClientPage(None, [], 0, 1, 1, page_size)
-    query = {
-        "risk_level": list(state.risk) or None,
-        "search": state.search or None,
-        "wedding_from": state.wedding_from,
-        "wedding_to": state.wedding_to,
-        "activity": state.activity,
-        "sort_by": state.sort,
-        "sort_order": state.order,
-        "limit": page_size,
-        "day": day,
-    }
+    query = {**_table_query(state, day), "limit": page_size}
     frame, total = scores_repo.current_scores(session, page=state.page, **query)
     pages = max(1, -(-total // page_size))
     page = min(state.page, pages)
@@ -213,3 +220,51 @@ def segment_counts(session: Session) -> dict[str, int]:
     summary = summaries_repo.day_summaries(session, start=day, end=day)
     counts = summary.groupby(RISK_LEVEL)[SUMMARY_CLIENTS].sum()
     return {level.value: int(counts.get(level.value, 0)) for level in RiskLevel}
+
+
+EXPORT_COLUMNS: dict[str, str] = {
+    CLIENT_ID: "client_id",
+    scores_repo.CLIENT_NAME: "client",
+    "partner_names": "partner_names",
+    "venue": "venue",
+    SCORE_INT: "score",
+    RISK_LEVEL: "risk_level",
+    TREND: "trend",
+    PRIMARY_FACTOR: "primary_risk_factor",
+    WEDDING_DATE: "wedding_date",
+    F_INTERACTIONS_7D: "interactions_7d",
+    scores_repo.OPEN_INTERVENTIONS: "active_interventions",
+    F_DAYS_SINCE_ACTIVITY: "days_since_activity",
+    scores_repo.LAST_INTERACTION: "last_interaction",
+    DAY: "score_day",
+}
+
+
+def segment_export_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``scores.current_scores`` in the export's columns, in their order."""
+    out = pd.DataFrame(index=frame.index)
+    for source, name in EXPORT_COLUMNS.items():
+        out[name] = (
+            frame[source] if source in frame.columns else pd.Series(pd.NA, index=frame.index)
+        )
+    out["primary_risk_factor"] = out["primary_risk_factor"].map(
+        lambda value: COMPONENT_BY_NAME[value].label if value in COMPONENT_BY_NAME else None
+    )
+    for name in ("score", "interactions_7d", "active_interventions", "days_since_activity"):
+        out[name] = pd.to_numeric(out[name], errors="coerce").round().astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def segment_export(session: Session, state: ViewState) -> tuple[str, bytes] | None:
+    """(file name, CSV bytes) of every client the Risk Segments table shows for ``state``, in its order.
+
+    The filters, search and sort of ``state`` apply; its page does not (all
+    pages are exported). None before the first scoring run.
+    """
+    day = scores_repo.latest_score_day(session)
+    if day is None:
+        return None
+    query = _table_query(state, day)
+    _, total = scores_repo.current_scores(session, page=1, limit=1, **query)
+    frame, _ = scores_repo.current_scores(session, page=1, limit=max(total, 1), **query)
+    return f"risk-segments-{day.isoformat()}.csv", frame_csv(segment_export_frame(frame))

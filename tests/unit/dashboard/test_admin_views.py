@@ -6,7 +6,6 @@ Hand-made frames and tiny databases; every expected value is worked out beside t
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,6 @@ import pandas as pd
 from dashboard.admin import models as m
 from dashboard.admin.frame import View, view_of, with_view
 from dashboard.admin.jobs import start_recalculation
-from dashboard.view_state import ViewState
 from data.db import session_scope
 from data.models import RunStatus
 from data.models_reports import ReportStatus
@@ -23,7 +21,6 @@ from data.repositories.alerts import add_alerts
 from data.repositories.outbox import add_to_outbox
 from data.repositories.runs import finish_run, start_run
 from data.repositories.schedules import create_schedule, record_schedule_run
-from scoring.enums import RiskLevel
 
 LONDON = ZoneInfo("Europe/London")
 NOW = pd.Timestamp("2026-03-10T12:00:00Z")  # 12:00 in London (GMT until 29 March)
@@ -342,32 +339,3 @@ def test_the_test_mail_names_the_member_and_the_time():
     assert subject == "Test notification from the Customer Success Dashboard"
     assert body.startswith("Hello Morgan Lee,")
     assert "10 Mar 12:00 (Europe/London)" in body
-
-
-# -- Risk Segments export ------------------------------------------------------------------
-
-
-def test_the_export_has_every_filtered_client_in_the_tables_order(session, make_client, make_score):
-    day = dt.date(2026, 3, 10)
-    for i, (score, venue) in enumerate(
-        [(35.0, "Kew"), (55.0, "Kew"), (45.0, "York"), (90.0, "Kew")]
-    ):
-        make_client(
-            f"c-{i}", name=f"Client {i}", venue=venue, wedding_date=day + dt.timedelta(days=30)
-        )
-        make_score(f"c-{i}", day, score)
-    state = ViewState(risk=(RiskLevel.HIGH, RiskLevel.CRITICAL), search="Kew", page=3)
-    filename, content = m.segment_export(session, state)
-    frame = pd.read_csv(io.BytesIO(content))
-
-    assert filename == "risk-segments-2026-03-10.csv"
-    # High or critical, at Kew, lowest score first; every page, whatever page the screen shows.
-    assert frame["client"].tolist() == ["Client 0", "Client 1"]
-    assert frame["score"].tolist() == [35, 55]
-    assert frame["risk_level"].tolist() == ["critical", "high"]
-    assert frame["wedding_date"].tolist() == ["2026-04-09", "2026-04-09"]
-    assert list(frame.columns) == list(m.EXPORT_COLUMNS.values())
-
-
-def test_no_export_before_the_first_scoring_run(session):
-    assert m.segment_export(session, ViewState()) is None

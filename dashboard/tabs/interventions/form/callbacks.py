@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, no_update
@@ -14,6 +15,7 @@ from dashboard.clock import display_zone, utc_now
 from dashboard.components import guarded, icon
 from dashboard.ids import IV_FIELD_ERROR
 from dashboard.registry import Callbacks
+from dashboard.registry import unchanged as unchanged_outputs
 from dashboard.services import interventions
 from dashboard.sessions import read_session, write_session
 from dashboard.tabs.interventions import fields
@@ -30,46 +32,68 @@ NEW_FIELDS = ("client", "type", "priority", "assignee", "due", "title", "notes")
 
 
 def unchanged() -> list:
-    """``no_update`` for each output of the callback's last (wildcard) output."""
-    return [no_update] * len(ctx.outputs_list[-1])
+    """``no_update`` for each of the callback's field-error (wildcard) outputs."""
+    grouped = ctx.outputs_grouping
+    outputs = grouped["field_errors"] if isinstance(grouped, dict) else ctx.outputs_list[-1]
+    return [no_update] * len(outputs)
 
 
 def errors_for(form: str, errors: dict[str, str]) -> list[str]:
-    """The messages for the field-error outputs of ``form``, in the order Dash lists them."""
-    return [errors.get(output["id"]["field"], "") for output in ctx.outputs_list[0]]
+    """The messages for the ``field_errors`` outputs of ``form``, in the order Dash lists them."""
+    return [
+        errors.get(output["id"]["field"], "") for output in ctx.outputs_grouping["field_errors"]
+    ]
 
 
 CALLBACKS = Callbacks()
 
 
-@CALLBACKS.callback(
-    Output(IDS.FORM, "is_open"),
-    Output(IDS.FORM_CLIENT, "value"),
-    Output(IDS.FORM_CLIENT, "options"),
-    Output(IDS.FORM_TYPE, "value"),
-    Output(IDS.FORM_PRIORITY, "value"),
-    Output(IDS.FORM_ASSIGNEE, "value"),
-    Output(IDS.FORM_ASSIGNEE, "options"),
-    Output(IDS.FORM_DUE_DATE, "value"),
-    Output(IDS.FORM_DUE_TIME, "value"),
-    Output(IDS.FORM_TITLE, "value"),
-    Output(IDS.FORM_NOTES, "value"),
-    Output(IDS.FORM_ALERT, "children"),
-    Output(IDS.URL, "search", allow_duplicate=True),
-    Output(
+OPEN_OUTPUTS = {
+    "field_errors": Output(
         {"type": IV_FIELD_ERROR, "form": NEW, "field": ALL}, "children", allow_duplicate=True
     ),
-    Input(IDS.URL, "search"),
-    Input(IDS.NEW, "n_clicks"),
-    Input(IDS.FORM_CLOSE, "n_clicks"),
+    "is_open": Output(IDS.FORM, "is_open"),
+    "values": {
+        "client": Output(IDS.FORM_CLIENT, "value"),
+        "type": Output(IDS.FORM_TYPE, "value"),
+        "priority": Output(IDS.FORM_PRIORITY, "value"),
+        "assignee": Output(IDS.FORM_ASSIGNEE, "value"),
+        "due_date": Output(IDS.FORM_DUE_DATE, "value"),
+        "due_time": Output(IDS.FORM_DUE_TIME, "value"),
+        "title": Output(IDS.FORM_TITLE, "value"),
+        "notes": Output(IDS.FORM_NOTES, "value"),
+    },
+    "options": {
+        "client": Output(IDS.FORM_CLIENT, "options"),
+        "assignee": Output(IDS.FORM_ASSIGNEE, "options"),
+    },
+    "alert": Output(IDS.FORM_ALERT, "children"),
+    "url": Output(IDS.URL, "search", allow_duplicate=True),
+}
+
+
+def _kept(**changed: Any) -> dict[str, Any]:
+    """Every output of ``open_new_form`` left as it is, but ``changed``."""
+    kept = unchanged_outputs(OPEN_OUTPUTS)
+    kept["field_errors"] = unchanged()
+    return {**kept, **changed}
+
+
+@CALLBACKS.callback(
+    output=OPEN_OUTPUTS,
+    inputs={
+        "search": Input(IDS.URL, "search"),
+        "_new": Input(IDS.NEW, "n_clicks"),
+        "_close": Input(IDS.FORM_CLOSE, "n_clicks"),
+    },
     prevent_initial_call="initial_duplicate",
 )
-@guarded("the new-intervention form", lambda: (no_update,) * 13 + (unchanged(),))
-def open_new_form(search: str | None, _new: int | None, _close: int | None):
+@guarded("the new-intervention form", _kept)
+def open_new_form(search: str | None, _new: int | None, _close: int | None) -> dict[str, Any]:
     """Open the form empty (button) or for the URL's client (``new=1``); close it (Cancel)."""
     trigger = ctx.triggered_id
     if trigger == IDS.FORM_CLOSE:
-        return (False, *(no_update,) * 12, unchanged())
+        return _kept(is_open=False)
     state = state_of(search)
     from_link = trigger in (None, IDS.URL)
     if from_link and queue_view.url_param(state, queue_view.NEW_PARAM) != "1":
@@ -79,29 +103,36 @@ def open_new_form(search: str | None, _new: int | None, _close: int | None):
     me = permissions.requester()
     client = state.client if from_link else None
     with read_session() as session:
-        client_options = (
-            queue_view.client_choices(session, None, selected=client) if client else []
-        )
+        client_options = queue_view.client_choices(session, None, selected=client) if client else []
         if client and all(o["value"] != client for o in client_options):
             client = None  # an unknown client in a hand-edited link
         members = queue_view.team_members(session)
     options = queue_view.assignee_options(members)
-    assignee = me.id if any(o["value"] == me.id for o in options) else None
     cleaned = no_update
     if from_link:
         cleaned = (
-            queue_view.without_params(state, queue_view.NEW_PARAM)
-            .replace(client=None)
-            .to_search()
+            queue_view.without_params(state, queue_view.NEW_PARAM).replace(client=None).to_search()
         )
-    alert = (
-        None if me.can_write else message_alert(queue_view.WRITE_REFUSED, "secondary", "bi-eye")
-    )
-    return (
-        True, client, client_options, InterventionType.CALL.value, Priority.MEDIUM.value,
-        assignee, options, None, fields.DEFAULT_DUE_TIME, "", "", alert, cleaned,
-        [""] * len(ctx.outputs_list[-1]),
-    )  # fmt: skip
+    return {
+        "field_errors": errors_for(NEW, {}),
+        "is_open": True,
+        "values": {
+            "client": client,
+            "type": InterventionType.CALL.value,
+            "priority": Priority.MEDIUM.value,
+            "assignee": me.id if any(o["value"] == me.id for o in options) else None,
+            "due_date": None,
+            "due_time": fields.DEFAULT_DUE_TIME,
+            "title": "",
+            "notes": "",
+        },
+        "options": {"client": client_options, "assignee": options},
+        "alert": None
+        if me.can_write
+        else message_alert(queue_view.WRITE_REFUSED, "secondary", "bi-eye"),
+        "url": cleaned,
+    }
+
 
 @CALLBACKS.callback(
     Output(IDS.FORM_CLIENT, "options", allow_duplicate=True),
@@ -116,6 +147,7 @@ def search_clients(search: str | None, selected: str | None):
         raise PreventUpdate
     with read_session() as session:
         return queue_view.client_choices(session, search, selected=selected)
+
 
 @CALLBACKS.callback(
     Output(IDS.FORM_CLIENT_HINT, "children"),
@@ -132,6 +164,7 @@ def suggest_priority(client: str | None):
         text, priority = form_view.client_hint(form_view.client_risk(session, client))
     return text, priority.value if priority else no_update
 
+
 @CALLBACKS.callback(
     Output(IDS.FORM_DUE_HINT, "children"),
     Input(IDS.FORM_PRIORITY, "value"),
@@ -141,50 +174,38 @@ def due_hint(priority: str | None, _open: bool | None):
     """The default due date of the chosen priority, spelled out."""
     return fields.default_due_text(priority, now=utc_now(), zone=display_zone())
 
-@CALLBACKS.callback(
-    Output({"type": IV_FIELD_ERROR, "form": NEW, "field": ALL}, "children"),
-    Output(IDS.FORM_ALERT, "children", allow_duplicate=True),
-    Output(IDS.FORM, "is_open", allow_duplicate=True),
-    Output(IDS.CHANGED, "data"),
-    Output(IDS.NOTICE, "children"),
-    Input(IDS.FORM_SAVE, "n_clicks"),
-    State(IDS.FORM_CLIENT, "value"),
-    State(IDS.FORM_TYPE, "value"),
-    State(IDS.FORM_PRIORITY, "value"),
-    State(IDS.FORM_ASSIGNEE, "value"),
-    State(IDS.FORM_DUE_DATE, "value"),
-    State(IDS.FORM_DUE_TIME, "value"),
-    State(IDS.FORM_TITLE, "value"),
-    State(IDS.FORM_NOTES, "value"),
-    State(IDS.CHANGED, "data"),
-    prevent_initial_call=True,
-)
-def create(clicks, client, kind, priority, assignee, due_date, due_time, title, notes, changed):
-    """Check the form, then create the intervention through the shared rules (writers only)."""
-    if not clicks:
-        raise PreventUpdate
-    no_errors = errors_for(NEW, {})
-    me = permissions.requester()
-    if not me.can_write:
-        return (
-            no_errors,
-            message_alert(queue_view.WRITE_REFUSED, "danger", "bi-slash-circle"),
-            no_update,
-            no_update,
-            no_update,
-        )
-    zone = display_zone()
-    checked, errors = form_view.check_new(
-        client=client, type=kind, priority=priority, assignee=assignee, due_date=due_date,
-        due_time=due_time, title=title, notes=notes, zone=zone,
-    )  # fmt: skip
-    if checked is None:
-        return errors_for(NEW, errors), None, no_update, no_update, no_update
+
+def _created(
+    *,
+    field_errors: dict[str, str] | None = None,
+    alert: Any = None,
+    is_open: Any = no_update,
+    changed: Any = no_update,
+    notice: Any = no_update,
+) -> dict[str, Any]:
+    """The outputs of ``create``, by name."""
+    return {
+        "field_errors": errors_for(NEW, field_errors or {}),
+        "alert": alert,
+        "is_open": is_open,
+        "changed": changed,
+        "notice": notice,
+    }
+
+
+def _failure(message: str) -> dict[str, Any]:
+    return _created(alert=message_alert(message, "danger", "bi-exclamation-triangle-fill"))
+
+
+def _write(
+    checked: form_view.NewIntervention, actor_id: int | None
+) -> tuple[str | None, dict | None]:
+    """Create the checked intervention: what to say it was created, or what to show instead."""
     try:
         with write_session() as session:
             created = interventions.create_intervention(
                 session,
-                actor_id=me.id,
+                actor_id=actor_id,
                 client_id=checked.client_id,
                 type=checked.type,
                 title=checked.title,
@@ -193,28 +214,56 @@ def create(clicks, client, kind, priority, assignee, due_date, due_time, title, 
                 assigned_to=checked.assigned_to,
                 due_date=checked.due_date,
             )
-            summary = f"Created “{created.title}” for {created.client.name}, due {formatting.local_time_text(created.due_date, zone, now=utc_now())}."
+            due = formatting.local_time_text(created.due_date, display_zone(), now=utc_now())
+            return f"Created “{created.title}” for {created.client.name}, due {due}.", None
     except interventions.InterventionError as exc:
         field, message = fields.refusal(exc)
         if field in NEW_FIELDS:
-            return errors_for(NEW, {field: message}), None, no_update, no_update, no_update
-        return (
-            no_errors,
-            message_alert(message, "danger", "bi-exclamation-triangle-fill"),
-            no_update,
-            no_update,
-            no_update,
-        )
+            return None, _created(field_errors={field: message})
+        return None, _failure(message)
     except Exception:
         log.exception("creating an intervention failed")
-        message = "The intervention could not be saved. Please try again in a moment."
-        return (
-            no_errors,
-            message_alert(message, "danger", "bi-exclamation-triangle-fill"),
-            no_update,
-            no_update,
-            no_update,
-        )
+        return None, _failure("The intervention could not be saved. Please try again in a moment.")
+
+
+@CALLBACKS.callback(
+    output={
+        "field_errors": Output({"type": IV_FIELD_ERROR, "form": NEW, "field": ALL}, "children"),
+        "alert": Output(IDS.FORM_ALERT, "children", allow_duplicate=True),
+        "is_open": Output(IDS.FORM, "is_open", allow_duplicate=True),
+        "changed": Output(IDS.CHANGED, "data"),
+        "notice": Output(IDS.NOTICE, "children"),
+    },
+    inputs={
+        "clicks": Input(IDS.FORM_SAVE, "n_clicks"),
+        "client": State(IDS.FORM_CLIENT, "value"),
+        "kind": State(IDS.FORM_TYPE, "value"),
+        "priority": State(IDS.FORM_PRIORITY, "value"),
+        "assignee": State(IDS.FORM_ASSIGNEE, "value"),
+        "due_date": State(IDS.FORM_DUE_DATE, "value"),
+        "due_time": State(IDS.FORM_DUE_TIME, "value"),
+        "title": State(IDS.FORM_TITLE, "value"),
+        "notes": State(IDS.FORM_NOTES, "value"),
+        "changed": State(IDS.CHANGED, "data"),
+    },
+    prevent_initial_call=True,
+)
+def create(clicks, client, kind, priority, assignee, due_date, due_time, title, notes, changed):
+    """Check the form, then create the intervention through the shared rules (writers only)."""
+    if not clicks:
+        raise PreventUpdate
+    me = permissions.requester()
+    if not me.can_write:
+        return _created(alert=message_alert(queue_view.WRITE_REFUSED, "danger", "bi-slash-circle"))
+    checked, errors = form_view.check_new(
+        client=client, type=kind, priority=priority, assignee=assignee, due_date=due_date,
+        due_time=due_time, title=title, notes=notes, zone=display_zone(),
+    )  # fmt: skip
+    if checked is None:
+        return _created(field_errors=errors)
+    summary, refused = _write(checked, me.id)
+    if refused is not None:
+        return refused
     notice = dbc.Alert(
         [icon("bi-check-circle-fill", "me-2"), summary],
         color="success",
@@ -223,4 +272,4 @@ def create(clicks, client, kind, priority, assignee, due_date, due_time, title, 
         class_name="py-2",
         id="iv-created",
     )
-    return no_errors, None, False, int(changed or 0) + 1, notice  # fmt: skip
+    return _created(is_open=False, changed=int(changed or 0) + 1, notice=notice)

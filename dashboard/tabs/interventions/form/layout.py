@@ -94,9 +94,9 @@ def _type_options() -> list[dict]:
     ]  # fmt: skip
 
 
-def new_form(*, can_write: bool) -> dbc.Modal:
-    """The "New intervention" dialog, closed; ``open_new_form`` opens and resets it."""
-    date_row = dbc.Row(
+def _due_row() -> dbc.Row:
+    """The due date and time pickers."""
+    return dbc.Row(
         [
             dbc.Col(dbc.Input(id=IDS.FORM_DUE_DATE, type="date"), xs=7),
             dbc.Col(
@@ -106,7 +106,11 @@ def new_form(*, can_write: bool) -> dbc.Modal:
         ],
         class_name="g-2",
     )  # fmt: skip
-    body = [
+
+
+def _steps() -> list[html.Div]:
+    """The six numbered steps of the form: client, type, priority, assignee, due date, title and notes."""
+    return [
         _step(
             1,
             "Client",
@@ -153,7 +157,7 @@ def new_form(*, can_write: bool) -> dbc.Modal:
         _step(
             5,
             "Due date (optional)",
-            date_row,
+            _due_row(),
             "due",
             IDS.FORM_DUE_DATE,
             hint=html.Span(id=IDS.FORM_DUE_HINT),
@@ -181,10 +185,14 @@ def new_form(*, can_write: bool) -> dbc.Modal:
             IDS.FORM_TITLE,
         ),
     ]
+
+
+def new_form(*, can_write: bool) -> dbc.Modal:
+    """The "New intervention" dialog, closed; ``open_new_form`` opens and resets it."""
     return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle("New intervention"), close_button=True),
-            dbc.ModalBody([html.Div(id=IDS.FORM_ALERT), *body]),
+            dbc.ModalBody([html.Div(id=IDS.FORM_ALERT), *_steps()]),
             dbc.ModalFooter(
                 [
                     dbc.Button("Cancel", id=IDS.FORM_CLOSE, n_clicks=0, color="secondary", outline=True),

@@ -12,12 +12,13 @@ from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import guarded
 from dashboard.ids import IV_FIELD_ERROR
-from dashboard.registry import Callbacks
+from dashboard.registry import Callbacks, unchanged
 from dashboard.services import interventions
 from dashboard.sessions import read_session, write_session
 from dashboard.tabs.interventions import fields
 from dashboard.tabs.interventions import view_model as queue_view
-from dashboard.tabs.interventions.form.callbacks import errors_for, unchanged
+from dashboard.tabs.interventions.form.callbacks import errors_for
+from dashboard.tabs.interventions.form.callbacks import unchanged as unchanged_fields
 from dashboard.tabs.interventions.form.layout import (
     HIDDEN,
     SHOWN,
@@ -69,131 +70,135 @@ def _load(intervention_id: int) -> dict[str, Any] | None:
 CALLBACKS = Callbacks()
 
 
-@CALLBACKS.callback(
-    Output(IDS.MANAGE, "is_open"),
-    Output(IDS.MANAGE_LOADED, "data"),
-    Output(IDS.URL, "search", allow_duplicate=True),
-    Output(IDS.MANAGE_ALERT, "children", allow_duplicate=True),
-    Output(
+LOAD_OUTPUTS = {
+    "field_errors": Output(
         {"type": IV_FIELD_ERROR, "form": MANAGE, "field": ALL}, "children", allow_duplicate=True
     ),
-    Input(IDS.URL, "search"),
-    Input(IDS.MANAGE_CLOSE, "n_clicks"),
-    Input(IDS.MANAGE, "is_open"),
-    Input(IDS.MANAGE_RELOAD, "n_clicks"),
-    State(IDS.MANAGE_LOADED, "data"),
+    "is_open": Output(IDS.MANAGE, "is_open"),
+    "loaded": Output(IDS.MANAGE_LOADED, "data"),
+    "url": Output(IDS.URL, "search", allow_duplicate=True),
+    "alert": Output(IDS.MANAGE_ALERT, "children", allow_duplicate=True),
+}
+
+
+def _shown(**changed: Any) -> dict[str, Any]:
+    """Every output of ``load_manage`` left as it is, but ``changed``."""
+    return {**unchanged(LOAD_OUTPUTS), "field_errors": unchanged_fields(), **changed}
+
+
+@CALLBACKS.callback(
+    output=LOAD_OUTPUTS,
+    inputs={
+        "search": Input(IDS.URL, "search"),
+        "_close": Input(IDS.MANAGE_CLOSE, "n_clicks"),
+        "is_open": Input(IDS.MANAGE, "is_open"),
+        "_reload": Input(IDS.MANAGE_RELOAD, "n_clicks"),
+        "loaded": State(IDS.MANAGE_LOADED, "data"),
+    },
     prevent_initial_call="initial_duplicate",
 )
-@guarded("the intervention", lambda: (no_update, None, no_update, no_update, unchanged()))
-def load_manage(search, _close, is_open, _reload, loaded):
+@guarded("the intervention", lambda: _shown(loaded=None))
+def load_manage(search, _close, is_open, _reload, loaded) -> dict[str, Any]:
     """URL ``iv`` -> the dialog open with that intervention; closing it takes ``iv`` out of the URL."""
     state = state_of(search)
     wanted = queue_view.url_param(state, queue_view.OPEN_PARAM)
     trigger = ctx.triggered_id
-    keep = (no_update, unchanged())
+    closed = queue_view.without_params(state, queue_view.OPEN_PARAM).to_search()
     if trigger == IDS.MANAGE_CLOSE or (trigger == IDS.MANAGE and not is_open):
         if wanted is None:
-            return (False if is_open else no_update), no_update, no_update, *keep
-        return (
-            False,
-            no_update,
-            queue_view.without_params(state, queue_view.OPEN_PARAM).to_search(),
-            *keep,
-        )
+            return _shown(is_open=False if is_open else no_update)
+        return _shown(is_open=False, url=closed)
     if trigger == IDS.MANAGE:
         raise PreventUpdate
     if wanted is None or not wanted.isdigit():
-        return (False if is_open else no_update), no_update, no_update, *keep
+        return _shown(is_open=False if is_open else no_update)
     current = (loaded or {}).get("loaded", {}).get("id")
     if trigger != IDS.MANAGE_RELOAD and is_open and current == int(wanted):
         raise PreventUpdate
     view = _load(int(wanted))
     if view is None:
-        return (
-            False,
-            no_update,
-            queue_view.without_params(state, queue_view.OPEN_PARAM).to_search(),
-            *keep,
-        )
-    return True, view, no_update, None, [""] * len(ctx.outputs_list[-1])
+        return _shown(is_open=False, url=closed)
+    return _shown(is_open=True, loaded=view, alert=None, field_errors=errors_for(MANAGE, {}))
 
-@CALLBACKS.callback(
-    Output(IDS.MANAGE_TITLE, "children"),
-    Output(IDS.MANAGE_FACTS, "children"),
-    Output(IDS.MANAGE_HISTORY, "children"),
-    Output(IDS.MANAGE_STATUS, "options"),
-    Output(IDS.MANAGE_STATUS, "value"),
-    Output(IDS.MANAGE_PRIORITY, "value"),
-    Output(IDS.MANAGE_ASSIGNEE, "options"),
-    Output(IDS.MANAGE_ASSIGNEE, "value"),
-    Output(IDS.MANAGE_DUE_DATE, "value"),
-    Output(IDS.MANAGE_DUE_TIME, "value"),
-    Output(IDS.MANAGE_OUTCOME, "value"),
-    Output(IDS.MANAGE_RESPONDED, "value"),
-    Output(IDS.MANAGE_NOTE, "value"),
-    Output(IDS.MANAGE_STATUS, "disabled"),
-    Output(IDS.MANAGE_PRIORITY, "disabled"),
-    Output(IDS.MANAGE_ASSIGNEE, "disabled"),
-    Output(IDS.MANAGE_DUE_DATE, "disabled"),
-    Output(IDS.MANAGE_DUE_TIME, "disabled"),
-    Output(IDS.MANAGE_OUTCOME, "options"),
-    Output(IDS.MANAGE_NOTE, "disabled"),
-    Output(IDS.MANAGE_SAVE, "style"),
-    Output(IDS.MANAGE_CANCEL, "style"),
-    Output(IDS.MANAGE_READONLY, "style"),
-    Output(IDS.MANAGE_RELOAD, "style"),
-    Output(IDS.MANAGE_CANCEL_ROW, "style"),
-    Input(IDS.MANAGE_LOADED, "data"),
-)
-@guarded("the intervention", lambda: (no_update,) * 25)
-def fill_manage(data: dict | None):
+
+FILL_OUTPUTS = {
+    "title": Output(IDS.MANAGE_TITLE, "children"),
+    "facts": Output(IDS.MANAGE_FACTS, "children"),
+    "history": Output(IDS.MANAGE_HISTORY, "children"),
+    "status_options": Output(IDS.MANAGE_STATUS, "options"),
+    "assignee_options": Output(IDS.MANAGE_ASSIGNEE, "options"),
+    "outcome_options": Output(IDS.MANAGE_OUTCOME, "options"),
+    "values": {
+        "status": Output(IDS.MANAGE_STATUS, "value"),
+        "priority": Output(IDS.MANAGE_PRIORITY, "value"),
+        "assigned_to": Output(IDS.MANAGE_ASSIGNEE, "value"),
+        "due_date": Output(IDS.MANAGE_DUE_DATE, "value"),
+        "due_time": Output(IDS.MANAGE_DUE_TIME, "value"),
+        "outcome": Output(IDS.MANAGE_OUTCOME, "value"),
+        "responded": Output(IDS.MANAGE_RESPONDED, "value"),
+        "note": Output(IDS.MANAGE_NOTE, "value"),
+    },
+    "disabled": {
+        "status": Output(IDS.MANAGE_STATUS, "disabled"),
+        "priority": Output(IDS.MANAGE_PRIORITY, "disabled"),
+        "assignee": Output(IDS.MANAGE_ASSIGNEE, "disabled"),
+        "due_date": Output(IDS.MANAGE_DUE_DATE, "disabled"),
+        "due_time": Output(IDS.MANAGE_DUE_TIME, "disabled"),
+        "note": Output(IDS.MANAGE_NOTE, "disabled"),
+    },
+    "styles": {
+        "save": Output(IDS.MANAGE_SAVE, "style"),
+        "cancel": Output(IDS.MANAGE_CANCEL, "style"),
+        "readonly": Output(IDS.MANAGE_READONLY, "style"),
+        "reload": Output(IDS.MANAGE_RELOAD, "style"),
+        "cancel_row": Output(IDS.MANAGE_CANCEL_ROW, "style"),
+    },
+}
+
+
+def _outcome_options(locked: bool) -> list[dict[str, Any]]:
+    return [
+        {"label": html.Span([html.Span(o.label, className="fw-semibold"), html.Span(f" · {manage_view.OUTCOME_HELP[o]}", className="text-muted small")]),
+         "value": o.value, "disabled": locked}
+        for o in Outcome
+    ]  # fmt: skip
+
+
+@CALLBACKS.callback(output=FILL_OUTPUTS, inputs={"data": Input(IDS.MANAGE_LOADED, "data")})
+@guarded("the intervention", lambda: unchanged(FILL_OUTPUTS))
+def fill_manage(data: dict | None) -> dict[str, Any]:
     """Set every field of the dialog from the intervention as loaded."""
     if not data:
         raise PreventUpdate
     loaded, view = data["loaded"], data["view"]
-    me = permissions.requester()
+    writer = permissions.requester().can_write
     final = view["final"]
+    cancelled = loaded["status"] == InterventionStatus.CANCELLED.value
     with read_session() as session:
         members = queue_view.team_members(session)
-    locked = not me.can_write or final
-    outcome_locked = not me.can_write or loaded["status"] == InterventionStatus.CANCELLED.value
-    outcome_options = [
-        {**option, "disabled": outcome_locked}
-        for option in [
-            {"label": html.Span([html.Span(o.label, className="fw-semibold"), html.Span(f" · {manage_view.OUTCOME_HELP[o]}", className="text-muted small")]), "value": o.value}
-            for o in Outcome
-        ]
-    ]  # fmt: skip
+    locked = not writer or final
     title = html.Span(
         [view["title"], html.Span(f" #{loaded['id']}", className="text-muted fw-normal ms-1")]
     )
-    return (
-        title,
-        facts_list(view),
-        history_list(view["notes"]),
-        view["status_options"],
-        loaded["status"],
-        loaded["priority"],
-        queue_view.assignee_options(members, current=loaded["assigned_to"]),
-        loaded["assigned_to"],
-        loaded["due_date"],
-        loaded["due_time"],
-        loaded["outcome"],
-        loaded["responded"],
-        "",
-        locked,
-        locked,
-        locked,
-        locked,
-        locked,
-        outcome_options,
-        not me.can_write,
-        SHOWN if me.can_write and not (final and loaded["status"] == InterventionStatus.CANCELLED.value) else HIDDEN,
-        SHOWN if me.can_write and not final else HIDDEN,
-        HIDDEN if me.can_write else SHOWN,
-        HIDDEN,
-        HIDDEN,
-    )  # fmt: skip
+    values = {name: loaded[name] for name in FILL_OUTPUTS["values"] if name != "note"}
+    return {
+        "title": title,
+        "facts": facts_list(view),
+        "history": history_list(view["notes"]),
+        "status_options": view["status_options"],
+        "assignee_options": queue_view.assignee_options(members, current=loaded["assigned_to"]),
+        "outcome_options": _outcome_options(not writer or cancelled),
+        "values": {**values, "note": ""},
+        "disabled": {**dict.fromkeys(FILL_OUTPUTS["disabled"], locked), "note": not writer},
+        "styles": {
+            "save": SHOWN if writer and not (final and cancelled) else HIDDEN,
+            "cancel": SHOWN if writer and not final else HIDDEN,
+            "readonly": HIDDEN if writer else SHOWN,
+            "reload": HIDDEN,
+            "cancel_row": HIDDEN,
+        },
+    }
+
 
 @CALLBACKS.callback(
     Output(IDS.MANAGE_OUTCOME_BLOCK, "style"),
@@ -205,6 +210,7 @@ def show_outcome(status: str | None, data: dict | None):
     loaded = (data or {}).get("loaded", {})
     completing = InterventionStatus.COMPLETED.value in (status, loaded.get("status"))
     return SHOWN if completing else HIDDEN
+
 
 @CALLBACKS.callback(
     Output(IDS.MANAGE_CANCEL_ROW, "style", allow_duplicate=True),
@@ -218,90 +224,46 @@ def ask_cancel(asked: int | None, _keep: int | None):
         return SHOWN
     return HIDDEN
 
-def _refused(message: str) -> tuple:
-    return (
-        errors_for(MANAGE, {}),
-        message_alert(message, "danger", "bi-slash-circle"),
-        HIDDEN,
-        no_update,
-        no_update,
-        no_update,
-    )
 
-@CALLBACKS.callback(
-    Output({"type": IV_FIELD_ERROR, "form": MANAGE, "field": ALL}, "children"),
-    Output(IDS.MANAGE_ALERT, "children"),
-    Output(IDS.MANAGE_RELOAD, "style", allow_duplicate=True),
-    Output(IDS.MANAGE_LOADED, "data", allow_duplicate=True),
-    Output(IDS.CHANGED, "data", allow_duplicate=True),
-    Output(IDS.MANAGE_CANCEL_ROW, "style", allow_duplicate=True),
-    Input(IDS.MANAGE_SAVE, "n_clicks"),
-    Input(IDS.MANAGE_CANCEL_CONFIRM, "n_clicks"),
-    State(IDS.MANAGE_LOADED, "data"),
-    State(IDS.MANAGE_STATUS, "value"),
-    State(IDS.MANAGE_PRIORITY, "value"),
-    State(IDS.MANAGE_ASSIGNEE, "value"),
-    State(IDS.MANAGE_DUE_DATE, "value"),
-    State(IDS.MANAGE_DUE_TIME, "value"),
-    State(IDS.MANAGE_OUTCOME, "value"),
-    State(IDS.MANAGE_RESPONDED, "value"),
-    State(IDS.MANAGE_NOTE, "value"),
-    State(IDS.CHANGED, "data"),
-    prevent_initial_call=True,
-)
-def save(save_clicks, cancel_clicks, data, status, priority, assignee, due_date, due_time,
-         outcome, responded, note, changed):  # fmt: skip
-    """Save the changes, or cancel the intervention, with the version loaded (writers only)."""
-    cancelling = ctx.triggered_id == IDS.MANAGE_CANCEL_CONFIRM
-    if not (cancel_clicks if cancelling else save_clicks) or not data:
-        raise PreventUpdate
-    me = permissions.requester()
-    if not me.can_write:
-        return _refused(queue_view.WRITE_REFUSED)
-    loaded = data["loaded"]
-    zone = display_zone()
-    text, note_error = manage_view.check_note(note)
-    errors = {"note": note_error} if note_error else {}
-    changes: dict[str, Any] = {}
-    if not cancelling:
-        changes, change_errors = manage_view.manage_changes(
-            loaded, status=status, priority=priority, assignee=assignee, due_date=due_date,
-            due_time=due_time, outcome=outcome, responded=responded, zone=zone,
-        )  # fmt: skip
-        errors.update(change_errors)
-    if errors:
-        return errors_for(MANAGE, errors), None, HIDDEN, no_update, no_update, no_update
-    if not cancelling and not changes and text is None:
-        message = message_alert(
-            "Nothing to save: change a field or write a note first.", "info", "bi-info-circle"
-        )
-        return errors_for(MANAGE, {}), message, HIDDEN, no_update, no_update, no_update
+def _saved(
+    *,
+    field_errors: dict[str, str] | None = None,
+    alert: Any = None,
+    reload: dict[str, str] = HIDDEN,
+    loaded: Any = no_update,
+    changed: Any = no_update,
+    cancel_row: Any = no_update,
+) -> dict[str, Any]:
+    """The outputs of ``save``, by name: the field errors, the alert, the reload link, ..."""
+    return {
+        "field_errors": errors_for(MANAGE, field_errors or {}),
+        "alert": alert,
+        "reload": reload,
+        "loaded": loaded,
+        "changed": changed,
+        "cancel_row": cancel_row,
+    }
+
+
+def _write(
+    loaded: dict, actor_id: int | None, *, cancelling: bool, changes: dict, note: str | None
+):
+    """Cancel or change the loaded intervention; what to show when the rules refuse, else None."""
     try:
         with write_session() as session:
             if cancelling:
                 interventions.cancel_intervention(
-                    session,
-                    loaded["id"],
-                    actor_id=me.id,
-                    version=loaded["version"],
-                    note=text,
+                    session, loaded["id"], actor_id=actor_id, version=loaded["version"], note=note
                 )
             else:
                 interventions.update_intervention(
-                    session, loaded["id"], actor_id=me.id, version=loaded["version"],
-                    changes=changes, note=text,
+                    session, loaded["id"], actor_id=actor_id, version=loaded["version"],
+                    changes=changes, note=note,
                 )  # fmt: skip
     except interventions.InterventionError as exc:
         field, message = fields.refusal(exc, {"assigned_to": "assignee", "outcome": "outcome"})
         if field in MANAGE_FIELDS:
-            return (
-                errors_for(MANAGE, {field: message}),
-                None,
-                HIDDEN,
-                no_update,
-                no_update,
-                HIDDEN,
-            )
+            return _saved(field_errors={field: message}, cancel_row=HIDDEN)
         conflict = exc.code == "version_conflict"
         if conflict:
             latest = _load(int(loaded["id"]))
@@ -310,14 +272,7 @@ def save(save_clicks, cancel_clicks, data, status, priority, assignee, due_date,
         alert = message_alert(
             message, "warning" if conflict else "danger", "bi-exclamation-triangle-fill"
         )
-        return (
-            errors_for(MANAGE, {}),
-            alert,
-            SHOWN if conflict else HIDDEN,
-            no_update,
-            no_update,
-            HIDDEN,
-        )
+        return _saved(alert=alert, reload=SHOWN if conflict else HIDDEN, cancel_row=HIDDEN)
     except Exception:
         log.exception("changing intervention %s failed", loaded.get("id"))
         alert = message_alert(
@@ -325,13 +280,66 @@ def save(save_clicks, cancel_clicks, data, status, priority, assignee, due_date,
             "danger",
             "bi-exclamation-triangle-fill",
         )
-        return errors_for(MANAGE, {}), alert, HIDDEN, no_update, no_update, HIDDEN
+        return _saved(alert=alert, cancel_row=HIDDEN)
+    return None
+
+
+@CALLBACKS.callback(
+    output={
+        "field_errors": Output({"type": IV_FIELD_ERROR, "form": MANAGE, "field": ALL}, "children"),
+        "alert": Output(IDS.MANAGE_ALERT, "children"),
+        "reload": Output(IDS.MANAGE_RELOAD, "style", allow_duplicate=True),
+        "loaded": Output(IDS.MANAGE_LOADED, "data", allow_duplicate=True),
+        "changed": Output(IDS.CHANGED, "data", allow_duplicate=True),
+        "cancel_row": Output(IDS.MANAGE_CANCEL_ROW, "style", allow_duplicate=True),
+    },
+    inputs={
+        "save_clicks": Input(IDS.MANAGE_SAVE, "n_clicks"),
+        "cancel_clicks": Input(IDS.MANAGE_CANCEL_CONFIRM, "n_clicks"),
+        "data": State(IDS.MANAGE_LOADED, "data"),
+        "status": State(IDS.MANAGE_STATUS, "value"),
+        "priority": State(IDS.MANAGE_PRIORITY, "value"),
+        "assignee": State(IDS.MANAGE_ASSIGNEE, "value"),
+        "due_date": State(IDS.MANAGE_DUE_DATE, "value"),
+        "due_time": State(IDS.MANAGE_DUE_TIME, "value"),
+        "outcome": State(IDS.MANAGE_OUTCOME, "value"),
+        "responded": State(IDS.MANAGE_RESPONDED, "value"),
+        "note": State(IDS.MANAGE_NOTE, "value"),
+        "changed": State(IDS.CHANGED, "data"),
+    },
+    prevent_initial_call=True,
+)
+def save(save_clicks, cancel_clicks, data, status, priority, assignee, due_date, due_time,
+         outcome, responded, note, changed) -> dict[str, Any]:  # fmt: skip
+    """Save the changes, or cancel the intervention, with the version loaded (writers only)."""
+    cancelling = ctx.triggered_id == IDS.MANAGE_CANCEL_CONFIRM
+    if not (cancel_clicks if cancelling else save_clicks) or not data:
+        raise PreventUpdate
+    me = permissions.requester()
+    if not me.can_write:
+        return _saved(alert=message_alert(queue_view.WRITE_REFUSED, "danger", "bi-slash-circle"))
+    loaded = data["loaded"]
+    text, note_error = manage_view.check_note(note)
+    errors = {"note": note_error} if note_error else {}
+    changes: dict[str, Any] = {}
+    if not cancelling:
+        changes, change_errors = manage_view.manage_changes(
+            loaded, status=status, priority=priority, assignee=assignee, due_date=due_date,
+            due_time=due_time, outcome=outcome, responded=responded, zone=display_zone(),
+        )  # fmt: skip
+        errors.update(change_errors)
+    if errors:
+        return _saved(field_errors=errors)
+    if not cancelling and not changes and text is None:
+        message = "Nothing to save: change a field or write a note first."
+        return _saved(alert=message_alert(message, "info", "bi-info-circle"))
+    refused = _write(loaded, me.id, cancelling=cancelling, changes=changes, note=text)
+    if refused is not None:
+        return refused
     done = "Cancelled." if cancelling else "Saved."
-    return (
-        errors_for(MANAGE, {}),
-        message_alert(done, "success", "bi-check-circle-fill"),
-        HIDDEN,
-        _load(int(loaded["id"])),
-        int(changed or 0) + 1,
-        HIDDEN,
-    )  # fmt: skip
+    return _saved(
+        alert=message_alert(done, "success", "bi-check-circle-fill"),
+        loaded=_load(int(loaded["id"])),
+        changed=int(changed or 0) + 1,
+        cancel_row=HIDDEN,
+    )

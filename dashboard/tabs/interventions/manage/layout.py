@@ -46,9 +46,9 @@ def _manage_field(label: str, control: Any, field: str, control_id: str, **width
     )  # fmt: skip
 
 
-def manage_dialog() -> dbc.Modal:
-    """The dialog of one intervention, closed; ``load_manage`` and ``fill_manage`` fill it."""
-    outcome_block = html.Div(
+def _outcome_block() -> html.Div:
+    """The outcome and the client's response, shown once the status is completed."""
+    return html.Div(
         dbc.Row(
             [
                 _manage_field(
@@ -82,7 +82,11 @@ def manage_dialog() -> dbc.Modal:
         className="border rounded p-3 mb-3 bg-body-tertiary",
         style=HIDDEN,
     )  # fmt: skip
-    details = dbc.Row(
+
+
+def _details_row() -> dbc.Row:
+    """Status, priority, assignee and due date."""
+    return dbc.Row(
         [
             _manage_field("Status", dbc.Select(id=IDS.MANAGE_STATUS, options=[]), "status", IDS.MANAGE_STATUS, md=3),
             _manage_field(
@@ -115,8 +119,12 @@ def manage_dialog() -> dbc.Modal:
         ],
         class_name="g-3 mb-3",
     )  # fmt: skip
-    # Shown and hidden by its outer box: Bootstrap's d-flex would win over an inline display: none.
-    cancel_row = html.Div(
+
+
+def _cancel_row() -> html.Div:
+    """The confirmation asked before cancelling; shown and hidden by its outer box
+    (Bootstrap's d-flex would win over an inline display: none)."""
+    return html.Div(
         html.Div(
             [
                 html.Span("Cancel this intervention? It stays in the history as cancelled.", className="fw-semibold me-2"),
@@ -129,6 +137,38 @@ def manage_dialog() -> dbc.Modal:
         className="w-100",
         style=HIDDEN,
     )  # fmt: skip
+
+
+def _footer() -> dbc.ModalFooter:
+    """Cancel (with its confirmation row), Close and Save."""
+    return dbc.ModalFooter(
+        [
+            _cancel_row(),
+            html.Div(
+                [
+                    dbc.Button(
+                        [icon("bi-x-octagon", "me-1"), "Cancel intervention"],
+                        id=IDS.MANAGE_CANCEL,
+                        n_clicks=0,
+                        color="danger",
+                        outline=True,
+                    ),
+                    html.Div(
+                        [
+                            dbc.Button("Close", id=IDS.MANAGE_CLOSE, n_clicks=0, color="secondary", outline=True),
+                            dbc.Button([icon("bi-check-lg", "me-1"), "Save changes"], id=IDS.MANAGE_SAVE, n_clicks=0, color="primary"),
+                        ],
+                        className="d-flex gap-2 ms-auto",
+                    ),
+                ],
+                className="d-flex w-100 align-items-center",
+            ),
+        ]
+    )  # fmt: skip
+
+
+def manage_dialog() -> dbc.Modal:
+    """The dialog of one intervention, closed; ``load_manage`` and ``fill_manage`` fill it."""
     return dbc.Modal(
         [
             dcc.Store(id=IDS.MANAGE_LOADED),
@@ -156,8 +196,8 @@ def manage_dialog() -> dbc.Modal:
                         className="alert alert-secondary py-2",
                         style=HIDDEN,
                     ),
-                    details,
-                    outcome_block,
+                    _details_row(),
+                    _outcome_block(),
                     dbc.Label("Add a note", html_for=IDS.MANAGE_NOTE, class_name="fw-semibold mb-1 small"),
                     dbc.Textarea(
                         id=IDS.MANAGE_NOTE,
@@ -169,30 +209,7 @@ def manage_dialog() -> dbc.Modal:
                     html.Div(id=IDS.MANAGE_HISTORY),
                 ]
             ),
-            dbc.ModalFooter(
-                [
-                    cancel_row,
-                    html.Div(
-                        [
-                            dbc.Button(
-                                [icon("bi-x-octagon", "me-1"), "Cancel intervention"],
-                                id=IDS.MANAGE_CANCEL,
-                                n_clicks=0,
-                                color="danger",
-                                outline=True,
-                            ),
-                            html.Div(
-                                [
-                                    dbc.Button("Close", id=IDS.MANAGE_CLOSE, n_clicks=0, color="secondary", outline=True),
-                                    dbc.Button([icon("bi-check-lg", "me-1"), "Save changes"], id=IDS.MANAGE_SAVE, n_clicks=0, color="primary"),
-                                ],
-                                className="d-flex gap-2 ms-auto",
-                            ),
-                        ],
-                        className="d-flex w-100 align-items-center",
-                    ),
-                ]
-            ),
+            _footer(),
         ],
         id=IDS.MANAGE,
         is_open=False,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dashboard.services.mail import Attachment, SmtpSettings, send_mail
 from data.models import OutboxMail
-from tests.unit.reports.conftest import free_port
+from tests.unit.dashboard.services.reports.conftest import free_port
 
 
 def test_mail_with_an_attachment_goes_through_smtp(smtp_server, migrated_url):

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from dashboard.services.metrics import metrics_for
 from dashboard.services.reports import pdf as pdf_module
 from dashboard.services.reports import render_report
-from tests.unit.reports.conftest import NOW_TS, TODAY
+from tests.unit.dashboard.services.reports.conftest import NOW_TS, TODAY
 
 LONDON = ZoneInfo("Europe/London")
 

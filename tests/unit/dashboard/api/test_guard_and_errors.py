@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dashboard.api import metrics as metrics_handlers
-from tests.unit.api.conftest import BASE
+from tests.unit.dashboard.api.conftest import BASE
 
 # Endpoints anyone may reach, and what each answers without a session or token.
 PUBLIC = {

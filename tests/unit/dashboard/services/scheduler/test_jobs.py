@@ -21,7 +21,13 @@ from data.models import Alert, HealthScore, OutboxMail, ScoringRun
 from data.models_reports import ReportSchedule, ReportStatus
 from data.repositories.schedules import create_schedule
 from scoring.enums import Role
-from tests.unit.reports.conftest import NOW, NOW_TS, TODAY, free_port, sessions_for
+from tests.unit.dashboard.services.reports.conftest import (
+    NOW,
+    NOW_TS,
+    TODAY,
+    free_port,
+    sessions_for,
+)
 
 LONDON = ZoneInfo("Europe/London")
 SCORING_NOW = dt.datetime(2024, 3, 31, 2, 0, tzinfo=dt.UTC)

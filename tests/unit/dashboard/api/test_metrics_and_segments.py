@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.api.metrics import metrics_model
 from dashboard.services.metrics import metrics_for
-from tests.unit.api.conftest import BASE, TODAY
+from tests.unit.dashboard.api.conftest import BASE, TODAY
 
 METRICS = f"{BASE}/metrics"
 SEGMENTS = f"{BASE}/risk-segments"

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.auth.tokens import TokenError, issue_token, user_id_from_token
 from tests.conftest import TEST_PASSWORD
-from tests.unit.api.conftest import BASE, SECRET
+from tests.unit.dashboard.api.conftest import BASE, SECRET
 
 TOKEN_URL = "/api/auth/token"
 

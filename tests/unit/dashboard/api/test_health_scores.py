@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.api import health_scores as handlers
 from dashboard.api.schemas import RecalculateResult
-from tests.unit.api.conftest import BASE, TODAY
+from tests.unit.dashboard.api.conftest import BASE, TODAY
 
 URL = f"{BASE}/health-scores"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -9,7 +9,7 @@ import pytest
 
 from data.models import Intervention
 from data.repositories.interventions import intervention_queue
-from tests.unit.api.conftest import BASE
+from tests.unit.dashboard.api.conftest import BASE
 
 URL = f"{BASE}/interventions"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

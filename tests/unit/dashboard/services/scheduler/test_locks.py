@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from data.models_reports import JobLock
 from data.repositories.locks import acquire_job_lock, job_lock, lock_key, release_job_lock
-from tests.unit.reports.conftest import sessions_for
+from tests.unit.dashboard.services.reports.conftest import sessions_for
 
 T = dt.datetime(2024, 3, 31, 2, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)

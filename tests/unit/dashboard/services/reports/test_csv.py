@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dashboard.services.reports import render_report
-from tests.unit.reports.conftest import NOW_TS, TODAY
+from tests.unit.dashboard.services.reports.conftest import NOW_TS, TODAY
 
 LONDON = ZoneInfo("Europe/London")
 
