@@ -48,6 +48,7 @@ from scoring.enums import (
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 TEST_PASSWORD = "correct horse battery"
+SECRET = "test-secret-key-0123456789abcdef0123456789"
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
@@ -246,3 +247,30 @@ def make_intervention(session) -> Callable[..., Intervention]:
         return intervention
 
     return make
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(migrated_url):
+    """The Dash app built by ``create_app`` on the test database (its Flask server: ``app.server``)."""
+    from app import create_app
+
+    return create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client of ``app``."""
+    return app.server.test_client()
+
+
+@pytest.fixture
+def runner(migrated_url, monkeypatch):
+    """A Click runner for ``csd`` commands on the test database."""
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    return CliRunner()

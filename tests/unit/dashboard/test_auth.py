@@ -21,19 +21,7 @@ from dashboard.auth.server import init_auth
 from dashboard.auth.tokens import user_id_from_token
 from dashboard.cli.token import token_command
 from scoring.enums import Role
-from tests.conftest import TEST_PASSWORD
-
-SECRET = "test-secret-key-0123456789abcdef0123456789"
-
-
-@pytest.fixture
-def app(migrated_url):
-    return create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
-
-
-@pytest.fixture
-def client(app):
-    return app.server.test_client()
+from tests.conftest import SECRET, TEST_PASSWORD
 
 
 @pytest.fixture
@@ -298,11 +286,8 @@ def test_init_auth_on_a_bare_server_keeps_its_database(migrated_url):
 # --------------------------------------------------------------------------- csd token
 
 
-def test_csd_token_prints_a_token_the_server_accepts(migrated_url, members, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
-    monkeypatch.setenv("SECRET_KEY", SECRET)
-
-    result = CliRunner().invoke(token_command, ["ANN@example.com", "--hours", "2"])
+def test_csd_token_prints_a_token_the_server_accepts(migrated_url, members, runner):
+    result = runner.invoke(token_command, ["ANN@example.com", "--hours", "2"])
 
     assert result.exit_code == 0, result.output
     token = result.output.strip()
@@ -323,11 +308,8 @@ def test_csd_token_prints_a_token_the_server_accepts(migrated_url, members, monk
         (["ann@example.com", "--hours", "abc"], "Invalid value for '--hours'"),
     ],
 )
-def test_csd_token_errors(migrated_url, members, monkeypatch, arguments, message):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
-    monkeypatch.setenv("SECRET_KEY", SECRET)
-
-    result = CliRunner().invoke(token_command, arguments)
+def test_csd_token_errors(members, runner, arguments, message):
+    result = runner.invoke(token_command, arguments)
 
     assert result.exit_code != 0
     assert message in result.output

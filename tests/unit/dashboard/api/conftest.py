@@ -1,7 +1,7 @@
 """Fixtures of the API tests: an app on a throwaway database, team members, tokens and a small book.
 
-``api`` is the Flask test client of an app built with ``create_app`` on the
-``migrated_url`` database (SQLite, and PostgreSQL when ``TEST_POSTGRES_URL``
+``client`` (``tests/conftest.py``) is the Flask test client of an app built with
+``create_app`` on the ``migrated_url`` database (SQLite, and PostgreSQL when ``TEST_POSTGRES_URL``
 is set). ``book`` commits a book small enough to work out every answer by
 hand:
 
@@ -28,27 +28,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from app import create_app
 from dashboard.auth.tokens import issue_token
 from data.models import User
 from scoring.enums import InterventionStatus, InterventionType, Outcome, Priority, Role, Source
+from tests.conftest import SECRET
 
-SECRET = "test-secret-key-0123456789abcdef0123456789"
 BASE = "/api/admin/customer-success"
 TODAY = dt.datetime.now(dt.UTC).date()
 NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture
-def api_app(migrated_url):
-    """The Dash app (its Flask server) on the test database."""
-    return create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
-
-
-@pytest.fixture
-def api(api_app):
-    """A Flask test client of the app."""
-    return api_app.server.test_client()
 
 
 @pytest.fixture

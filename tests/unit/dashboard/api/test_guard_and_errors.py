@@ -36,8 +36,8 @@ def sample_url(rule) -> str:
     return re.sub(r"<(?:([a-z]+):)?([a-z_]+)>", value, rule.rule)
 
 
-def test_every_route_refuses_strangers(api_app):
-    server = api_app.server
+def test_every_route_refuses_strangers(app):
+    server = app.server
     client = server.test_client()
     seen_public = set()
     checked = 0
@@ -73,68 +73,68 @@ def test_every_route_refuses_strangers(api_app):
         "/_dash-component-suites/dash/dash-renderer/build/dash_renderer.min.js",
     ],
 )
-def test_dash_requests_get_401_json_not_a_redirect(api, path):
-    response = api.get(path, headers={"Accept": "text/html"})
+def test_dash_requests_get_401_json_not_a_redirect(client, path):
+    response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_dash_update_component_gets_401(api):
-    response = api.post("/_dash-update-component", json={"output": "x.children", "inputs": []})
+def test_dash_update_component_gets_401(client):
+    response = client.post("/_dash-update-component", json={"output": "x.children", "inputs": []})
     assert response.status_code == 401
 
 
-def test_pages_redirect_to_login_with_next(api):
-    response = api.get(
+def test_pages_redirect_to_login_with_next(client):
+    response = client.get(
         "/?tab=risk&client=c-ash", headers={"Accept": "text/html,application/xhtml+xml"}
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/?tab%3Drisk%26client%3Dc-ash"
 
 
-def test_xhr_gets_401_even_for_a_page(api):
-    response = api.get("/", headers={"X-Requested-With": "XMLHttpRequest"})
+def test_xhr_gets_401_even_for_a_page(client):
+    response = client.get("/", headers={"X-Requested-With": "XMLHttpRequest"})
     assert response.status_code == 401
 
 
-def test_json_client_gets_401(api):
-    assert api.get("/anything", headers={"Accept": "application/json"}).status_code == 401
+def test_json_client_gets_401(client):
+    assert client.get("/anything", headers={"Accept": "application/json"}).status_code == 401
 
 
 # --------------------------------------------------------------------------- API errors
 
 
-def test_unknown_api_path_is_404_json(api, headers):
+def test_unknown_api_path_is_404_json(client, headers):
     for path in ("/api/nothing", f"{BASE}/clients", f"{BASE}/interventions/1/notes", "/api/"):
-        response = api.get(path, headers=headers())
+        response = client.get(path, headers=headers())
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_wrong_method_is_405_json(api, headers):
-    response = api.delete(f"{BASE}/health-scores", headers=headers())
+def test_wrong_method_is_405_json(client, headers):
+    response = client.delete(f"{BASE}/health-scores", headers=headers())
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, POST"
     assert response.get_json()["error"]["code"] == "method_not_allowed"
 
 
-def test_unknown_method_is_405_json(api, headers):
-    response = api.open(f"{BASE}/health-scores", method="TRACE", headers=headers())
+def test_unknown_method_is_405_json(client, headers):
+    response = client.open(f"{BASE}/health-scores", method="TRACE", headers=headers())
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
 
 
-def test_body_too_large_is_413(api, team, headers):
+def test_body_too_large_is_413(client, team, headers):
     body = '{"client_ids": [' + ",".join(['"c"'] * 300_000) + "]}"
-    response = api.post(
+    response = client.post(
         f"{BASE}/health-scores", data=body, content_type="application/json", headers=headers()
     )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"
 
 
-def test_invalid_utf8_body_is_400(api, team, headers):
-    response = api.post(
+def test_invalid_utf8_body_is_400(client, team, headers):
+    response = client.post(
         f"{BASE}/health-scores",
         data=b'{"client_ids": ["\xff"]}',
         content_type="application/json",
@@ -143,12 +143,12 @@ def test_invalid_utf8_body_is_400(api, team, headers):
     assert response.status_code == 400
 
 
-def test_unexpected_failure_is_500_without_details(api, team, headers, monkeypatch):
+def test_unexpected_failure_is_500_without_details(client, team, headers, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(metrics_handlers, "metrics_for", broken)
-    response = api.get(f"{BASE}/metrics", headers=headers())
+    response = client.get(f"{BASE}/metrics", headers=headers())
 
     assert response.status_code == 500
     assert response.get_json() == {
@@ -162,8 +162,8 @@ def test_unexpected_failure_is_500_without_details(api, team, headers, monkeypat
     assert b"Traceback" not in response.data
 
 
-def test_errors_are_json_with_code_message_details(api, team, headers):
-    response = api.get(f"{BASE}/health-scores?limit=101", headers=headers())
+def test_errors_are_json_with_code_message_details(client, team, headers):
+    response = client.get(f"{BASE}/health-scores?limit=101", headers=headers())
     assert response.mimetype == "application/json"
     assert list(response.get_json()["error"]) == ["code", "message", "details"]
     assert response.get_json()["error"]["details"] == [

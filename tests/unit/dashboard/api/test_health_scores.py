@@ -28,8 +28,8 @@ def names(response) -> list[str]:
     return [row["client_name"] for row in response.get_json()["data"]]
 
 
-def test_response_has_the_guides_format(api, book, headers):
-    response = api.get(URL, headers=headers())
+def test_response_has_the_guides_format(client, book, headers):
+    response = client.get(URL, headers=headers())
 
     assert response.status_code == 200
     body = response.get_json()
@@ -51,17 +51,17 @@ def test_response_has_the_guides_format(api, book, headers):
     assert ash["score_date"] == TODAY.isoformat()
 
 
-def test_guide_request_example(api, book, headers):
+def test_guide_request_example(client, book, headers):
     # The parameters exactly as the guide lists them.
     query = "page=1&limit=20&risk_level=high&search=bay&sort_by=score&sort_order=desc"
-    response = api.get(f"{URL}?{query}", headers=headers())
+    response = client.get(f"{URL}?{query}", headers=headers())
 
     assert response.status_code == 200
     assert names(response) == ["bay Family"]
 
 
-def test_default_order_is_lowest_score_first(api, book, headers):
-    response = api.get(URL, headers=headers())
+def test_default_order_is_lowest_score_first(client, book, headers):
+    response = client.get(URL, headers=headers())
     assert [row["current_score"] for row in response.get_json()["data"]] == [35, 53, 64, 80, 91]
 
 
@@ -82,18 +82,18 @@ def test_default_order_is_lowest_score_first(api, book, headers):
         ),
     ],
 )
-def test_sort(api, book, headers, query, expected):
-    assert names(api.get(f"{URL}?{query}", headers=headers())) == expected
+def test_sort(client, book, headers, query, expected):
+    assert names(client.get(f"{URL}?{query}", headers=headers())) == expected
 
 
-def test_sort_by_last_updated(api, book, headers, session):
+def test_sort_by_last_updated(client, book, headers, session):
     from data.models import HealthScore
 
     row = session.query(HealthScore).filter_by(client_id="c-cox", day=TODAY).one()
     row.updated_at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     session.commit()
 
-    response = api.get(f"{URL}?sort_by=last_updated&sort_order=desc", headers=headers())
+    response = client.get(f"{URL}?sort_by=last_updated&sort_order=desc", headers=headers())
     assert names(response)[0] == "Cox Party"
 
 
@@ -111,14 +111,14 @@ def test_sort_by_last_updated(api, book, headers, session):
         ("risk_level=medium&search=elm", []),
     ],
 )
-def test_filters(api, book, headers, query, expected):
-    assert names(api.get(f"{URL}?{query}", headers=headers())) == expected
+def test_filters(client, book, headers, query, expected):
+    assert names(client.get(f"{URL}?{query}", headers=headers())) == expected
 
 
-def test_pages(api, book, headers):
-    first = api.get(f"{URL}?limit=2", headers=headers()).get_json()
-    last = api.get(f"{URL}?limit=2&page=3", headers=headers()).get_json()
-    beyond = api.get(f"{URL}?limit=2&page=4", headers=headers()).get_json()
+def test_pages(client, book, headers):
+    first = client.get(f"{URL}?limit=2", headers=headers()).get_json()
+    last = client.get(f"{URL}?limit=2&page=3", headers=headers()).get_json()
+    beyond = client.get(f"{URL}?limit=2&page=4", headers=headers()).get_json()
 
     assert [row["client_id"] for row in first["data"]] == ["c-ash", "c-bay"]
     assert first["pagination"] == {"page": 1, "limit": 2, "total": 5, "has_next": True}
@@ -128,24 +128,24 @@ def test_pages(api, book, headers):
     assert beyond["pagination"] == {"page": 4, "limit": 2, "total": 5, "has_next": False}
 
 
-def test_exact_last_page_has_no_next(api, book, headers):
-    body = api.get(f"{URL}?limit=5", headers=headers()).get_json()
+def test_exact_last_page_has_no_next(client, book, headers):
+    body = client.get(f"{URL}?limit=5", headers=headers()).get_json()
     assert body["pagination"]["has_next"] is False
     assert len(body["data"]) == 5
 
 
-def test_limits_1_and_100_are_accepted(api, book, headers):
-    assert len(api.get(f"{URL}?limit=1", headers=headers()).get_json()["data"]) == 1
-    assert api.get(f"{URL}?limit=100", headers=headers()).status_code == 200
+def test_limits_1_and_100_are_accepted(client, book, headers):
+    assert len(client.get(f"{URL}?limit=1", headers=headers()).get_json()["data"]) == 1
+    assert client.get(f"{URL}?limit=100", headers=headers()).status_code == 200
 
 
-def test_empty_value_counts_as_absent(api, book, headers):
-    body = api.get(f"{URL}?risk_level=&search=&page=", headers=headers()).get_json()
+def test_empty_value_counts_as_absent(client, book, headers):
+    body = client.get(f"{URL}?risk_level=&search=&page=", headers=headers()).get_json()
     assert body["pagination"]["total"] == 5
 
 
-def test_no_scores_yet_is_an_empty_page(api, team, headers):
-    body = api.get(URL, headers=headers()).get_json()
+def test_no_scores_yet_is_an_empty_page(client, team, headers):
+    body = client.get(URL, headers=headers()).get_json()
     assert body == {
         "data": [],
         "pagination": {"page": 1, "limit": 20, "total": 0, "has_next": False},
@@ -174,8 +174,8 @@ def test_no_scores_yet_is_an_empty_page(api, team, headers):
         ("page=1&page=2", "page"),
     ],
 )
-def test_each_bad_parameter_is_400_naming_it(api, book, headers, query, field):
-    response = api.get(f"{URL}?{query}", headers=headers())
+def test_each_bad_parameter_is_400_naming_it(client, book, headers, query, field):
+    response = client.get(f"{URL}?{query}", headers=headers())
 
     assert response.status_code == 400
     error = response.get_json()["error"]
@@ -184,8 +184,8 @@ def test_each_bad_parameter_is_400_naming_it(api, book, headers, query, field):
     assert f"parameter {field}" in error["message"]
 
 
-def test_several_bad_parameters_are_all_named(api, book, headers):
-    response = api.get(
+def test_several_bad_parameters_are_all_named(client, book, headers):
+    response = client.get(
         f"{URL}?limit=101&page=abc&risk_level=severe&sort_by=password", headers=headers()
     )
 
@@ -223,9 +223,9 @@ def scoring_calls(monkeypatch) -> list[dict]:
     return calls
 
 
-def test_recalculate_guide_example(api, book, headers, scoring_calls):
+def test_recalculate_guide_example(client, book, headers, scoring_calls):
     # The guide's body, with two ids of the book.
-    response = api.post(
+    response = client.post(
         URL, json={"client_ids": ["c-ash", "c-bay"], "force_recalculate": True}, headers=headers()
     )
 
@@ -242,26 +242,26 @@ def test_recalculate_guide_example(api, book, headers, scoring_calls):
     assert scoring_calls == [{"client_ids": ["c-ash", "c-bay"], "force": True}]
 
 
-def test_recalculate_everyone_without_a_body(api, book, headers, scoring_calls):
-    response = api.post(URL, headers=headers())
+def test_recalculate_everyone_without_a_body(client, book, headers, scoring_calls):
+    response = client.post(URL, headers=headers())
 
     assert response.status_code == 200
     assert response.get_json()["data"]["clients_skipped"] == 5
     assert scoring_calls == [{"client_ids": None, "force": False}]
 
 
-def test_recalculate_with_an_empty_object(api, book, headers, scoring_calls):
-    assert api.post(URL, json={}, headers=headers("manager")).status_code == 200
+def test_recalculate_with_an_empty_object(client, book, headers, scoring_calls):
+    assert client.post(URL, json={}, headers=headers("manager")).status_code == 200
     assert scoring_calls == [{"client_ids": None, "force": False}]
 
 
-def test_recalculate_drops_repeated_ids(api, book, headers, scoring_calls):
-    api.post(URL, json={"client_ids": ["c-ash", "c-ash"]}, headers=headers())
+def test_recalculate_drops_repeated_ids(client, book, headers, scoring_calls):
+    client.post(URL, json={"client_ids": ["c-ash", "c-ash"]}, headers=headers())
     assert scoring_calls == [{"client_ids": ["c-ash"], "force": False}]
 
 
-def test_recalculate_unknown_client_is_400(api, book, headers, scoring_calls):
-    response = api.post(URL, json={"client_ids": ["c-ash", "uuid1"]}, headers=headers())
+def test_recalculate_unknown_client_is_400(client, book, headers, scoring_calls):
+    response = client.post(URL, json={"client_ids": ["c-ash", "uuid1"]}, headers=headers())
 
     assert response.status_code == 400
     assert response.get_json()["error"]["details"] == [
@@ -284,32 +284,32 @@ def test_recalculate_unknown_client_is_400(api, book, headers, scoring_calls):
     ],
 )
 def test_recalculate_bad_body_is_400_naming_the_field(
-    api, book, headers, scoring_calls, body, field
+    client, book, headers, scoring_calls, body, field
 ):
-    response = api.post(URL, json=body, headers=headers())
+    response = client.post(URL, json=body, headers=headers())
 
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
     assert scoring_calls == []
 
 
-def test_recalculate_malformed_json_is_400(api, book, headers, scoring_calls):
-    response = api.post(
+def test_recalculate_malformed_json_is_400(client, book, headers, scoring_calls):
+    response = client.post(
         URL, data="{client_ids: [", content_type="application/json", headers=headers()
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_json"
 
 
-def test_recalculate_runs_the_scoring_job(api, book, headers, session, add_events):
+def test_recalculate_runs_the_scoring_job(client, book, headers, session, add_events):
     # Ash logged in today; the others are already scored today and are skipped.
     add_events("logins", [{"client_id": "c-ash", "ts": dt.datetime.now(dt.UTC)}])
     session.commit()
 
-    skipped = api.post(URL, json={"client_ids": ["c-ash", "c-bay"]}, headers=headers()).get_json()[
+    skipped = client.post(URL, json={"client_ids": ["c-ash", "c-bay"]}, headers=headers()).get_json()[
         "data"
     ]
-    forced = api.post(
+    forced = client.post(
         URL, json={"client_ids": ["c-ash"], "force_recalculate": True}, headers=headers()
     )
 
@@ -320,18 +320,18 @@ def test_recalculate_runs_the_scoring_job(api, book, headers, session, add_event
         forced.get_json()["data"]["clients_scored"],
         forced.get_json()["data"]["clients_skipped"],
     ) == (1, 0)
-    rows = api.get(f"{URL}?search=ash", headers=headers()).get_json()["data"]
+    rows = client.get(f"{URL}?search=ash", headers=headers()).get_json()["data"]
     assert rows[0]["overall"] != 35.4  # rescored from its events
 
 
-def test_failed_scoring_run_is_500_without_details(api, book, headers, monkeypatch):
+def test_failed_scoring_run_is_500_without_details(client, book, headers, monkeypatch):
     import data.scoring_job as job
 
     def failing(*args, **kwargs):
         raise job.ScoringFailed("scoring failed: disk full at /var/secret")
 
     monkeypatch.setattr(job, "run_scoring", failing)
-    response = api.post(URL, json={"client_ids": ["c-ash"]}, headers=headers())
+    response = client.post(URL, json={"client_ids": ["c-ash"]}, headers=headers())
 
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "scoring_failed"

@@ -42,8 +42,8 @@ def at(url_id: int) -> str:
 # --------------------------------------------------------------------------- GET list
 
 
-def test_default_order_is_the_queue(api, book, headers, session):
-    response = api.get(URL, headers=headers())
+def test_default_order_is_the_queue(client, book, headers, session):
+    response = client.get(URL, headers=headers())
 
     iv = book.ids
     # urgent first; high: the cancelled one is due sooner than the in-progress one; then medium
@@ -61,8 +61,8 @@ def test_default_order_is_the_queue(api, book, headers, session):
     assert ids(response) == [int(value) for value in frame["id"]]
 
 
-def test_list_rows_use_the_design_names(api, book, headers):
-    row = api.get(URL, headers=headers()).get_json()["data"][0]
+def test_list_rows_use_the_design_names(client, book, headers):
+    row = client.get(URL, headers=headers()).get_json()["data"][0]
 
     assert set(row) == DESIGN_FIELDS
     assert row["client_name"] == "Ash Wedding"
@@ -90,14 +90,14 @@ def test_list_rows_use_the_design_names(api, book, headers):
         ("client_id=nobody", []),
     ],
 )
-def test_filters(api, book, headers, query, expected):
-    assert ids(api.get(f"{URL}?{query}", headers=headers())) == [
+def test_filters(client, book, headers, query, expected):
+    assert ids(client.get(f"{URL}?{query}", headers=headers())) == [
         book.ids[name] for name in expected
     ]
 
 
-def test_filter_by_assignee(api, book, headers):
-    response = api.get(f"{URL}?assigned_to={book.team.manager.id}", headers=headers())
+def test_filter_by_assignee(client, book, headers):
+    response = client.get(f"{URL}?assigned_to={book.team.manager.id}", headers=headers())
     assert ids(response) == [book.ids["medium"]]
     assert response.get_json()["data"][0]["assigned_to_name"] == "Max Manager"
 
@@ -117,15 +117,15 @@ def test_filter_by_assignee(api, book, headers):
         ),  # same time: by id
     ],
 )
-def test_sort(api, book, headers, query, expected):
-    assert ids(api.get(f"{URL}?{query}", headers=headers())) == [
+def test_sort(client, book, headers, query, expected):
+    assert ids(client.get(f"{URL}?{query}", headers=headers())) == [
         book.ids[name] for name in expected
     ]
 
 
-def test_pages(api, book, headers):
-    last = api.get(f"{URL}?limit=4&page=2", headers=headers()).get_json()
-    beyond = api.get(f"{URL}?limit=4&page=3", headers=headers()).get_json()
+def test_pages(client, book, headers):
+    last = client.get(f"{URL}?limit=4&page=2", headers=headers()).get_json()
+    beyond = client.get(f"{URL}?limit=4&page=3", headers=headers()).get_json()
 
     assert len(last["data"]) == 2
     assert last["pagination"] == {"page": 2, "limit": 4, "total": 6, "has_next": False}
@@ -133,7 +133,7 @@ def test_pages(api, book, headers):
         "data": [],
         "pagination": {"page": 3, "limit": 4, "total": 6, "has_next": False},
     }
-    assert api.get(f"{URL}?limit=4", headers=headers()).get_json()["pagination"]["has_next"] is True
+    assert client.get(f"{URL}?limit=4", headers=headers()).get_json()["pagination"]["has_next"] is True
 
 
 @pytest.mark.parametrize(
@@ -154,8 +154,8 @@ def test_pages(api, book, headers):
         ("owner=1", "owner"),
     ],
 )
-def test_each_bad_parameter_is_400(api, book, headers, query, field):
-    response = api.get(f"{URL}?{query}", headers=headers())
+def test_each_bad_parameter_is_400(client, book, headers, query, field):
+    response = client.get(f"{URL}?{query}", headers=headers())
 
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
@@ -164,9 +164,9 @@ def test_each_bad_parameter_is_400(api, book, headers, query, field):
 # --------------------------------------------------------------------------- POST
 
 
-def test_create_guide_example(api, book, headers):
+def test_create_guide_example(client, book, headers):
     body = GUIDE_BODY | {"client_id": "c-cox", "assigned_to": book.team.admin.id}
-    response = api.post(URL, json=body, headers=headers("manager"))
+    response = client.post(URL, json=body, headers=headers("manager"))
 
     assert response.status_code == 201
     data = response.get_json()["data"]
@@ -189,13 +189,13 @@ def test_create_guide_example(api, book, headers):
     assert data["version"] == 1
     assert data["notes"] == []
     assert (
-        api.get(at(data["id"]), headers=headers()).get_json()["data"]["title"]
+        client.get(at(data["id"]), headers=headers()).get_json()["data"]["title"]
         == "Client check-in call"
     )
 
 
-def test_create_guide_example_verbatim_names_the_bad_ids(api, book, headers):
-    response = api.post(URL, json=GUIDE_BODY, headers=headers())
+def test_create_guide_example_verbatim_names_the_bad_ids(client, book, headers):
+    response = client.post(URL, json=GUIDE_BODY, headers=headers())
 
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == ["assigned_to"]
@@ -204,9 +204,9 @@ def test_create_guide_example_verbatim_names_the_bad_ids(api, book, headers):
 @pytest.mark.parametrize(
     ("priority", "hours"), [("urgent", 24), ("high", 48), ("medium", 7 * 24), ("low", 30 * 24)]
 )
-def test_default_due_date_by_priority(api, book, headers, priority, hours):
+def test_default_due_date_by_priority(client, book, headers, priority, hours):
     body = {"client_id": "c-ash", "type": "email", "priority": priority, "title": "Check in"}
-    data = api.post(URL, json=body, headers=headers()).get_json()["data"]
+    data = client.post(URL, json=body, headers=headers()).get_json()["data"]
 
     created = dt.datetime.fromisoformat(data["created_at"])
     due = dt.datetime.fromisoformat(data["due_date"])
@@ -214,14 +214,14 @@ def test_default_due_date_by_priority(api, book, headers, priority, hours):
     assert data["overdue"] is False
 
 
-def test_create_defaults_and_first_note(api, book, headers):
+def test_create_defaults_and_first_note(client, book, headers):
     body = {
         "client_id": "c-elm",
         "type": "meeting",
         "title": "  Plan the review  ",
         "note": "Booked the room",
     }
-    data = api.post(URL, json=body, headers=headers()).get_json()["data"]
+    data = client.post(URL, json=body, headers=headers()).get_json()["data"]
 
     assert data["priority"] == "medium"
     assert data["title"] == "Plan the review"
@@ -233,7 +233,7 @@ def test_create_defaults_and_first_note(api, book, headers):
     ]
 
 
-def test_create_with_an_offset_is_stored_in_utc(api, book, headers):
+def test_create_with_an_offset_is_stored_in_utc(client, book, headers):
     body = {
         "client_id": "c-ash",
         "type": "call",
@@ -241,7 +241,7 @@ def test_create_with_an_offset_is_stored_in_utc(api, book, headers):
         "due_date": "2030-06-01T10:00:00+02:00",
     }
     assert (
-        api.post(URL, json=body, headers=headers()).get_json()["data"]["due_date"]
+        client.post(URL, json=body, headers=headers()).get_json()["data"]["due_date"]
         == "2030-06-01T08:00:00Z"
     )
 
@@ -268,38 +268,38 @@ def test_create_with_an_offset_is_stored_in_utc(api, book, headers):
         ({"version": 1}, "version"),
     ],
 )
-def test_create_bad_field_is_400_naming_it(api, book, headers, change, field):
+def test_create_bad_field_is_400_naming_it(client, book, headers, change, field):
     body = {"client_id": "c-ash", "type": "call", "title": "Call"} | change
-    response = api.post(URL, json=body, headers=headers())
+    response = client.post(URL, json=body, headers=headers())
 
     assert response.status_code == 400, response.get_json()
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
 
 
 @pytest.mark.parametrize("member", ["viewer", "inactive"])
-def test_assignee_must_be_an_active_writer(api, book, headers, member):
+def test_assignee_must_be_an_active_writer(client, book, headers, member):
     body = {
         "client_id": "c-ash",
         "type": "call",
         "title": "Call",
         "assigned_to": getattr(book.team, member).id,
     }
-    response = api.post(URL, json=body, headers=headers())
+    response = client.post(URL, json=body, headers=headers())
     assert response.status_code == 400
     assert response.get_json()["error"]["details"][0]["field"] == "assigned_to"
 
 
 @pytest.mark.parametrize("missing", ["client_id", "type", "title"])
-def test_create_missing_field_is_400(api, book, headers, missing):
+def test_create_missing_field_is_400(client, book, headers, missing):
     body = {"client_id": "c-ash", "type": "call", "title": "Call"}
     del body[missing]
-    response = api.post(URL, json=body, headers=headers())
+    response = client.post(URL, json=body, headers=headers())
     assert response.status_code == 400
     assert response.get_json()["error"]["details"] == [{"field": missing, "message": "is required"}]
 
 
-def test_create_without_a_body_is_400(api, book, headers):
-    response = api.post(URL, headers=headers())
+def test_create_without_a_body_is_400(client, book, headers):
+    response = client.post(URL, headers=headers())
     assert response.status_code == 400
     assert response.get_json()["error"]["details"] == [{"field": "body", "message": "is required"}]
 
@@ -307,12 +307,12 @@ def test_create_without_a_body_is_400(api, book, headers):
 # --------------------------------------------------------------------------- GET one
 
 
-def test_get_one_with_notes(api, book, headers):
-    api.put(
+def test_get_one_with_notes(client, book, headers):
+    client.put(
         at(book.ids["urgent"]), json={"version": 1, "note": "Left a voicemail"}, headers=headers()
     )
 
-    response = api.get(at(book.ids["urgent"]), headers=headers("viewer"))
+    response = client.get(at(book.ids["urgent"]), headers=headers("viewer"))
 
     assert response.status_code == 200
     data = response.get_json()["data"]
@@ -326,25 +326,25 @@ def test_get_one_with_notes(api, book, headers):
 
 
 @pytest.mark.parametrize("path_id", ["999", "2147483648", "99999999999999999999"])
-def test_unknown_id_is_404(api, book, headers, path_id):
+def test_unknown_id_is_404(client, book, headers, path_id):
     for method, body in (("GET", None), ("PUT", {"version": 1, "note": "x"}), ("DELETE", None)):
-        response = api.open(f"{URL}/{path_id}", method=method, json=body, headers=headers())
+        response = client.open(f"{URL}/{path_id}", method=method, json=body, headers=headers())
         assert response.status_code == 404, (method, path_id)
         assert response.get_json()["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("path_id", ["abc", "-1", "1.5"])
-def test_non_numeric_id_is_404(api, book, headers, path_id):
-    response = api.get(f"{URL}/{path_id}", headers=headers())
+def test_non_numeric_id_is_404(client, book, headers, path_id):
+    response = client.get(f"{URL}/{path_id}", headers=headers())
     assert response.status_code == 404
 
 
 # --------------------------------------------------------------------------- PUT
 
 
-def test_start_then_complete(api, book, headers, session):
+def test_start_then_complete(client, book, headers, session):
     url = at(book.ids["urgent"])
-    started = api.put(
+    started = client.put(
         url, json={"version": 1, "status": "in_progress", "note": "Calling now"}, headers=headers()
     )
 
@@ -358,7 +358,7 @@ def test_start_then_complete(api, book, headers, session):
         "Calling now",
     ]
 
-    done = api.put(
+    done = client.put(
         url,
         json={"version": 2, "status": "completed", "outcome": "resolved", "client_responded": True},
         headers=headers("manager"),
@@ -379,7 +379,7 @@ def test_start_then_complete(api, book, headers, session):
     assert stored.version == 3
 
 
-def test_update_fields_and_unassign(api, book, headers):
+def test_update_fields_and_unassign(client, book, headers):
     url = at(book.ids["medium"])
     body = {
         "version": 1,
@@ -388,7 +388,7 @@ def test_update_fields_and_unassign(api, book, headers):
         "title": "New title",
         "description": "More context",
     }
-    data = api.put(url, json=body, headers=headers()).get_json()["data"]
+    data = client.put(url, json=body, headers=headers()).get_json()["data"]
     assert (data["priority"], data["due_date"], data["title"], data["description"]) == (
         "urgent",
         "2031-01-02T03:04:05Z",
@@ -397,52 +397,52 @@ def test_update_fields_and_unassign(api, book, headers):
     )
     assert data["notes"][-1]["body"].startswith("Priority medium → urgent; due ")
 
-    data = api.put(url, json={"version": 2, "assigned_to": None}, headers=headers()).get_json()[
+    data = client.put(url, json={"version": 2, "assigned_to": None}, headers=headers()).get_json()[
         "data"
     ]
     assert data["assigned_to"] is None
     assert data["notes"][-1]["body"] == "Assignee Max Manager → nobody."
 
-    data = api.put(
+    data = client.put(
         url, json={"version": 3, "assigned_to": book.team.admin.id}, headers=headers()
     ).get_json()["data"]
     assert data["assigned_to_name"] == "Ann Admin"
 
 
-def test_sending_back_the_record_as_read_changes_nothing(api, book, headers):
+def test_sending_back_the_record_as_read_changes_nothing(client, book, headers):
     url = at(book.ids["medium"])
-    read = api.get(url, headers=headers()).get_json()["data"]
+    read = client.get(url, headers=headers()).get_json()["data"]
     body = {
         name: read[name]
         for name in ("version", "status", "priority", "title", "description", "due_date")
     }
 
-    response = api.put(url, json=body, headers=headers())
+    response = client.put(url, json=body, headers=headers())
 
     assert response.status_code == 200
     assert response.get_json()["data"]["version"] == 1
     assert response.get_json()["data"]["notes"] == []
 
 
-def test_a_note_alone_moves_the_version_on(api, book, headers):
-    data = api.put(
+def test_a_note_alone_moves_the_version_on(client, book, headers):
+    data = client.put(
         at(book.ids["low"]), json={"version": 1, "note": "Emailed"}, headers=headers()
     ).get_json()["data"]
     assert data["version"] == 2
     assert [note["body"] for note in data["notes"]] == ["Emailed"]
 
 
-def test_stale_version_is_409(api, book, headers):
+def test_stale_version_is_409(client, book, headers):
     url = at(book.ids["urgent"])
-    assert api.put(url, json={"version": 1, "note": "first"}, headers=headers()).status_code == 200
+    assert client.put(url, json={"version": 1, "note": "first"}, headers=headers()).status_code == 200
 
-    response = api.put(url, json={"version": 1, "priority": "low"}, headers=headers("manager"))
+    response = client.put(url, json={"version": 1, "priority": "low"}, headers=headers("manager"))
 
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "version_conflict"
     assert error["details"] == {"current_version": 2}
-    assert api.get(url, headers=headers()).get_json()["data"]["priority"] == "urgent"
+    assert client.get(url, headers=headers()).get_json()["data"]["priority"] == "urgent"
 
 
 @pytest.mark.parametrize(
@@ -454,16 +454,16 @@ def test_stale_version_is_409(api, book, headers):
         ("cancelled", 1, "pending"),  # cancelled is final
     ],
 )
-def test_forbidden_move_is_409(api, book, headers, name, version, status):
+def test_forbidden_move_is_409(client, book, headers, name, version, status):
     body = {"version": version, "status": status, "outcome": "resolved"}
-    response = api.put(at(book.ids[name]), json=body, headers=headers())
+    response = client.put(at(book.ids[name]), json=body, headers=headers())
 
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "invalid_transition"
 
 
-def test_completing_needs_an_outcome(api, book, headers):
-    response = api.put(
+def test_completing_needs_an_outcome(client, book, headers):
+    response = client.put(
         at(book.ids["high"]), json={"version": 1, "status": "completed"}, headers=headers()
     )
 
@@ -471,9 +471,9 @@ def test_completing_needs_an_outcome(api, book, headers):
     assert response.get_json()["error"]["details"][0]["field"] == "outcome"
 
 
-def test_closed_intervention_takes_notes_and_outcome_only(api, book, headers):
+def test_closed_intervention_takes_notes_and_outcome_only(client, book, headers):
     url = at(book.ids["done"])
-    ok = api.put(
+    ok = client.put(
         url,
         json={
             "version": 1,
@@ -486,11 +486,11 @@ def test_closed_intervention_takes_notes_and_outcome_only(api, book, headers):
     assert ok.status_code == 200
     assert ok.get_json()["data"]["outcome"] == "unresolved"
 
-    refused = api.put(url, json={"version": 2, "priority": "urgent"}, headers=headers())
+    refused = client.put(url, json={"version": 2, "priority": "urgent"}, headers=headers())
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "intervention_closed"
 
-    cleared = api.put(url, json={"version": 2, "outcome": None}, headers=headers())
+    cleared = client.put(url, json={"version": 2, "outcome": None}, headers=headers())
     assert cleared.status_code == 400
     assert cleared.get_json()["error"]["details"][0]["field"] == "outcome"
 
@@ -513,15 +513,15 @@ def test_closed_intervention_takes_notes_and_outcome_only(api, book, headers):
         ({"version": 1, "created_by": 1}, "created_by"),
     ],
 )
-def test_update_bad_field_is_400(api, book, headers, body, field):
-    response = api.put(at(book.ids["urgent"]), json=body, headers=headers())
+def test_update_bad_field_is_400(client, book, headers, body, field):
+    response = client.put(at(book.ids["urgent"]), json=body, headers=headers())
 
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
 
 
-def test_update_malformed_json_is_400(api, book, headers):
-    response = api.put(
+def test_update_malformed_json_is_400(client, book, headers):
+    response = client.put(
         at(book.ids["urgent"]),
         data="{'version': 1}",
         content_type="application/json",
@@ -534,9 +534,9 @@ def test_update_malformed_json_is_400(api, book, headers):
 # --------------------------------------------------------------------------- DELETE
 
 
-def test_delete_cancels_and_keeps_the_record(api, book, headers):
+def test_delete_cancels_and_keeps_the_record(client, book, headers):
     url = at(book.ids["medium"])
-    response = api.delete(url, headers=headers())
+    response = client.delete(url, headers=headers())
 
     assert response.status_code == 200
     data = response.get_json()["data"]
@@ -544,30 +544,30 @@ def test_delete_cancels_and_keeps_the_record(api, book, headers):
     assert ISO_Z.match(data["cancelled_at"])
     assert data["version"] == 2
     assert data["notes"][-1]["body"] == "Status pending → cancelled."
-    assert api.get(url, headers=headers()).get_json()["data"]["status"] == "cancelled"
-    assert book.ids["medium"] in ids(api.get(f"{URL}?status=cancelled", headers=headers()))
+    assert client.get(url, headers=headers()).get_json()["data"]["status"] == "cancelled"
+    assert book.ids["medium"] in ids(client.get(f"{URL}?status=cancelled", headers=headers()))
 
 
 @pytest.mark.parametrize("name", ["done", "cancelled"])
-def test_delete_a_closed_one_is_409(api, book, headers, name):
-    response = api.delete(at(book.ids[name]), headers=headers())
+def test_delete_a_closed_one_is_409(client, book, headers, name):
+    response = client.delete(at(book.ids[name]), headers=headers())
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "intervention_closed"
 
 
-def test_delete_with_a_stale_version_is_409(api, book, headers):
+def test_delete_with_a_stale_version_is_409(client, book, headers):
     url = at(book.ids["low"])
-    assert api.delete(f"{url}?version=7", headers=headers()).status_code == 409
-    assert api.delete(f"{url}?version=1", headers=headers()).status_code == 200
+    assert client.delete(f"{url}?version=7", headers=headers()).status_code == 409
+    assert client.delete(f"{url}?version=1", headers=headers()).status_code == 200
 
 
-def test_delete_bad_version_is_400(api, book, headers):
-    response = api.delete(f"{at(book.ids['low'])}?version=latest", headers=headers())
+def test_delete_bad_version_is_400(client, book, headers):
+    response = client.delete(f"{at(book.ids['low'])}?version=latest", headers=headers())
     assert response.status_code == 400
     assert response.get_json()["error"]["details"][0]["field"] == "version"
 
 
-def test_patch_is_405(api, book, headers):
-    response = api.patch(at(book.ids["low"]), json={"version": 1}, headers=headers())
+def test_patch_is_405(client, book, headers):
+    response = client.patch(at(book.ids["low"]), json={"version": 1}, headers=headers())
     assert response.status_code == 405
     assert response.headers["Allow"] == "DELETE, GET, HEAD, PUT"

@@ -21,8 +21,8 @@ def day(offset: int) -> str:
 # --------------------------------------------------------------------------- metrics
 
 
-def test_metrics_default_period(api, book, headers):
-    response = api.get(METRICS, headers=headers("viewer"))
+def test_metrics_default_period(client, book, headers):
+    response = client.get(METRICS, headers=headers("viewer"))
 
     assert response.status_code == 200
     data = response.get_json()["data"]
@@ -65,8 +65,8 @@ def test_metrics_default_period(api, book, headers):
     assert data["trends"] is None
 
 
-def test_metrics_with_trends(api, book, headers):
-    data = api.get(f"{METRICS}?period=30d&include_trends=true", headers=headers()).get_json()[
+def test_metrics_with_trends(client, book, headers):
+    data = client.get(f"{METRICS}?period=30d&include_trends=true", headers=headers()).get_json()[
         "data"
     ]
 
@@ -87,49 +87,49 @@ def test_metrics_with_trends(api, book, headers):
     assert completed == {day(-1): 1}
 
 
-def test_metrics_yearly_activity_is_weekly(api, book, headers):
-    data = api.get(f"{METRICS}?period=1y&include_trends=1", headers=headers()).get_json()["data"]
+def test_metrics_yearly_activity_is_weekly(client, book, headers):
+    data = client.get(f"{METRICS}?period=1y&include_trends=1", headers=headers()).get_json()["data"]
     starts = [dt.date.fromisoformat(row["period_start"]) for row in data["trends"]["interventions"]]
     assert all(start.weekday() == 0 for start in starts)
     assert sum(row["created"] for row in data["trends"]["interventions"]) == 6
 
 
-def test_metrics_week_has_no_factors_without_two_scored_days(api, book, headers):
-    data = api.get(f"{METRICS}?period=7d", headers=headers()).get_json()["data"]
+def test_metrics_week_has_no_factors_without_two_scored_days(client, book, headers):
+    data = client.get(f"{METRICS}?period=7d", headers=headers()).get_json()["data"]
     assert data["start"] == day(-6)
     assert data["top_risk_factors"] == []
 
 
-def test_metrics_new_clients_segment_is_empty(api, book, headers):
-    data = api.get(f"{METRICS}?segment=new_clients", headers=headers()).get_json()["data"]
+def test_metrics_new_clients_segment_is_empty(client, book, headers):
+    data = client.get(f"{METRICS}?segment=new_clients", headers=headers()).get_json()["data"]
     assert data["overview"]["total_clients"] == 0
     assert data["overview"]["average_health_score"] is None
     assert data["interventions"]["created"] == 0
 
 
-def test_metrics_existing_clients_are_everyone_here(api, book, headers):
-    everyone = api.get(f"{METRICS}?segment=all", headers=headers()).get_json()["data"]
-    existing = api.get(f"{METRICS}?segment=existing_clients", headers=headers()).get_json()["data"]
+def test_metrics_existing_clients_are_everyone_here(client, book, headers):
+    everyone = client.get(f"{METRICS}?segment=all", headers=headers()).get_json()["data"]
+    existing = client.get(f"{METRICS}?segment=existing_clients", headers=headers()).get_json()["data"]
     assert existing["overview"] == everyone["overview"]
 
 
-def test_metrics_guide_parameters(api, book, headers):
-    response = api.get(
+def test_metrics_guide_parameters(client, book, headers):
+    response = client.get(
         f"{METRICS}?period=90d&include_trends=true&segment=existing_clients", headers=headers()
     )
     assert response.status_code == 200
 
 
-def test_metrics_equal_the_shared_function(api, book, headers, session):
-    data = api.get(f"{METRICS}?period=90d&include_trends=true", headers=headers()).get_json()[
+def test_metrics_equal_the_shared_function(client, book, headers, session):
+    data = client.get(f"{METRICS}?period=90d&include_trends=true", headers=headers()).get_json()[
         "data"
     ]
     shared = metrics_for(session, "90d", "all", include_trends=True)
     assert metrics_model(shared).model_dump(mode="json") == data
 
 
-def test_metrics_on_an_empty_database(api, team, headers):
-    data = api.get(f"{METRICS}?include_trends=true", headers=headers()).get_json()["data"]
+def test_metrics_on_an_empty_database(client, team, headers):
+    data = client.get(f"{METRICS}?include_trends=true", headers=headers()).get_json()["data"]
     assert data["overview"]["scored_clients"] == 0
     assert data["trends"]["average_score"] == []
 
@@ -144,8 +144,8 @@ def test_metrics_on_an_empty_database(api, team, headers):
         ("page=2", "page"),
     ],
 )
-def test_metrics_bad_parameter_is_400(api, book, headers, query, field):
-    response = api.get(f"{METRICS}?{query}", headers=headers())
+def test_metrics_bad_parameter_is_400(client, book, headers, query, field):
+    response = client.get(f"{METRICS}?{query}", headers=headers())
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
 
@@ -157,8 +157,8 @@ def clients(response) -> list[str]:
     return [row["client_id"] for row in response.get_json()["data"]]
 
 
-def test_segments_counts_and_averages(api, book, headers):
-    body = api.get(SEGMENTS, headers=headers()).get_json()
+def test_segments_counts_and_averages(client, book, headers):
+    body = client.get(SEGMENTS, headers=headers()).get_json()
 
     assert body["score_date"] == day(0)
     assert [(s["risk_level"], s["count"], s["average_score"]) for s in body["segments"]] == [
@@ -179,8 +179,8 @@ def test_segments_counts_and_averages(api, book, headers):
     assert body["pagination"] == {"page": 1, "limit": 20, "total": 5, "has_next": False}
 
 
-def test_segment_client_rows(api, book, headers):
-    ash = api.get(SEGMENTS, headers=headers()).get_json()["data"][0]
+def test_segment_client_rows(client, book, headers):
+    ash = client.get(SEGMENTS, headers=headers()).get_json()["data"][0]
     assert ash == {
         "client_id": "c-ash",
         "client_name": "Ash Wedding",
@@ -219,26 +219,26 @@ def test_segment_client_rows(api, book, headers):
         ("risk_level=low&activity=active", ["c-dee"]),
     ],
 )
-def test_segment_filters_and_sort(api, book, headers, query, expected):
-    assert clients(api.get(f"{SEGMENTS}?{query}", headers=headers())) == expected
+def test_segment_filters_and_sort(client, book, headers, query, expected):
+    assert clients(client.get(f"{SEGMENTS}?{query}", headers=headers())) == expected
 
 
-def test_segment_counts_ignore_the_filters(api, book, headers):
-    body = api.get(f"{SEGMENTS}?risk_level=critical", headers=headers()).get_json()
+def test_segment_counts_ignore_the_filters(client, book, headers):
+    body = client.get(f"{SEGMENTS}?risk_level=critical", headers=headers()).get_json()
     assert [s["count"] for s in body["segments"]] == [2, 1, 1, 1]
     assert body["pagination"]["total"] == 1
 
 
-def test_segment_pages(api, book, headers):
-    last = api.get(f"{SEGMENTS}?limit=3&page=2", headers=headers()).get_json()
-    beyond = api.get(f"{SEGMENTS}?limit=3&page=9", headers=headers()).get_json()
+def test_segment_pages(client, book, headers):
+    last = client.get(f"{SEGMENTS}?limit=3&page=2", headers=headers()).get_json()
+    beyond = client.get(f"{SEGMENTS}?limit=3&page=9", headers=headers()).get_json()
     assert [row["client_id"] for row in last["data"]] == ["c-elm", "c-dee"]
     assert last["pagination"] == {"page": 2, "limit": 3, "total": 5, "has_next": False}
     assert beyond["data"] == []
 
 
-def test_segments_before_any_scoring(api, team, headers):
-    body = api.get(SEGMENTS, headers=headers()).get_json()
+def test_segments_before_any_scoring(client, team, headers):
+    body = client.get(SEGMENTS, headers=headers()).get_json()
     assert body["score_date"] is None
     assert [s["count"] for s in body["segments"]] == [0, 0, 0, 0]
     assert body["data"] == []
@@ -258,18 +258,18 @@ def test_segments_before_any_scoring(api, team, headers):
         ("segment=all", "segment"),
     ],
 )
-def test_segment_bad_parameter_is_400(api, book, headers, query, field):
-    response = api.get(f"{SEGMENTS}?{query}", headers=headers())
+def test_segment_bad_parameter_is_400(client, book, headers, query, field):
+    response = client.get(f"{SEGMENTS}?{query}", headers=headers())
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
 
 
-def test_reports_download_a_pdf_or_a_zip_and_name_a_bad_parameter(api, book, headers):
+def test_reports_download_a_pdf_or_a_zip_and_name_a_bad_parameter(client, book, headers):
     viewer = headers("viewer")  # reading a report is not a write
-    pdf = api.get("/api/admin/customer-success/reports?period=7d", headers=viewer)
+    pdf = client.get("/api/admin/customer-success/reports?period=7d", headers=viewer)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    archive = api.get("/api/admin/customer-success/reports?format=csv", headers=viewer)
+    archive = client.get("/api/admin/customer-success/reports?format=csv", headers=viewer)
     assert archive.status_code == 200 and archive.mimetype == "application/zip"
-    bad = api.get("/api/admin/customer-success/reports?format=docx", headers=viewer)
+    bad = client.get("/api/admin/customer-success/reports?format=docx", headers=viewer)
     assert bad.status_code == 400 and bad.json["error"]["details"][0]["field"] == "format"

@@ -11,8 +11,8 @@ SPEC_URL = "/api/openapi.json"
 
 
 @pytest.fixture
-def spec(api) -> dict:
-    response = api.get(SPEC_URL)
+def spec(client) -> dict:
+    response = client.get(SPEC_URL)
     assert response.status_code == 200
     return response.get_json()
 
@@ -108,8 +108,8 @@ def test_non_nullable_update_fields_have_no_null_default(spec):
     assert update["assigned_to"]["default"] is None  # null unassigns
 
 
-def test_docs_page_is_served_without_a_cdn(api):
-    response = api.get("/api/docs")
+def test_docs_page_is_served_without_a_cdn(client):
+    response = client.get("/api/docs")
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -26,8 +26,8 @@ DOWNLOAD_EXAMPLES = 6
 
 
 @pytest.fixture
-def api_schema(api_app, book):
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", api_app.server)
+def api_schema(app, book):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app.server)
 
 
 def operation_labels() -> list[tuple[str, str, int]]:

@@ -31,8 +31,8 @@ PROTECTED = [(method, path) for method, path in READS] + [
 ]
 
 
-def test_token_for_email_and_password(api, team):
-    response = api.post(TOKEN_URL, json={"email": "ann@example.com", "password": TEST_PASSWORD})
+def test_token_for_email_and_password(client, team):
+    response = client.post(TOKEN_URL, json={"email": "ann@example.com", "password": TEST_PASSWORD})
 
     assert response.status_code == 200
     body = response.get_json()
@@ -40,14 +40,14 @@ def test_token_for_email_and_password(api, team):
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 24 * 3600
     assert user_id_from_token(body["access_token"], secret_key=SECRET) == team.admin.id
-    listed = api.get(
+    listed = client.get(
         f"{BASE}/interventions", headers={"Authorization": f"Bearer {body['access_token']}"}
     )
     assert listed.status_code == 200
 
 
-def test_token_email_is_case_insensitive(api, team):
-    response = api.post(TOKEN_URL, json={"email": " ANN@Example.com", "password": TEST_PASSWORD})
+def test_token_email_is_case_insensitive(client, team):
+    response = client.post(TOKEN_URL, json={"email": " ANN@Example.com", "password": TEST_PASSWORD})
     assert response.status_code == 200
 
 
@@ -60,8 +60,8 @@ def test_token_email_is_case_insensitive(api, team):
     ],
     ids=["wrong-password", "unknown-email", "inactive-user"],
 )
-def test_token_refused_without_saying_which_part_was_wrong(api, team, email, password):
-    response = api.post(TOKEN_URL, json={"email": email, "password": password})
+def test_token_refused_without_saying_which_part_was_wrong(client, team, email, password):
+    response = client.post(TOKEN_URL, json={"email": email, "password": password})
 
     assert response.status_code == 401
     assert response.get_json()["error"] == {
@@ -84,8 +84,8 @@ def test_token_refused_without_saying_which_part_was_wrong(api, team, email, pas
     ],
     ids=["no-password", "no-email", "unknown-field", "number", "empty", "too-long", "nul"],
 )
-def test_token_bad_body_names_the_field(api, team, body, field):
-    response = api.post(TOKEN_URL, json=body)
+def test_token_bad_body_names_the_field(client, team, body, field):
+    response = client.post(TOKEN_URL, json=body)
 
     assert response.status_code == 400
     error = response.get_json()["error"]
@@ -94,30 +94,30 @@ def test_token_bad_body_names_the_field(api, team, body, field):
     assert field in error["message"]
 
 
-def test_token_malformed_json(api, team):
-    response = api.post(
+def test_token_malformed_json(client, team):
+    response = client.post(
         TOKEN_URL, data='{"email": "ann@example.com",', content_type="application/json"
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_json"
 
 
-def test_token_body_must_be_an_object(api, team):
-    response = api.post(TOKEN_URL, json=["ann@example.com", TEST_PASSWORD])
+def test_token_body_must_be_an_object(client, team):
+    response = client.post(TOKEN_URL, json=["ann@example.com", TEST_PASSWORD])
     assert response.status_code == 400
     assert response.get_json()["error"]["details"] == [
         {"field": "body", "message": "must be a JSON object"}
     ]
 
 
-def test_token_form_body_is_unsupported(api, team):
-    response = api.post(TOKEN_URL, data={"email": "ann@example.com", "password": TEST_PASSWORD})
+def test_token_form_body_is_unsupported(client, team):
+    response = client.post(TOKEN_URL, data={"email": "ann@example.com", "password": TEST_PASSWORD})
     assert response.status_code == 415
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
-def test_token_get_is_not_allowed(api):
-    response = api.get(TOKEN_URL)
+def test_token_get_is_not_allowed(client):
+    response = client.get(TOKEN_URL)
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST"
     assert response.get_json()["error"]["code"] == "method_not_allowed"
@@ -127,8 +127,8 @@ def test_token_get_is_not_allowed(api):
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
-def test_no_token_is_401(api, team, method, path):
-    response = api.open(path, method=method, json={} if method in ("POST", "PUT") else None)
+def test_no_token_is_401(client, team, method, path):
+    response = client.open(path, method=method, json={} if method in ("POST", "PUT") else None)
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
@@ -140,33 +140,33 @@ def test_no_token_is_401(api, team, method, path):
     ["Bearer not.a.token", "Bearer ", "Basic YW5uOnB3", "Bearer abc def", "bearer"],
     ids=["garbled", "empty", "basic", "two-words", "scheme-only"],
 )
-def test_garbled_authorization_is_401(api, team, header):
-    response = api.get(f"{BASE}/health-scores", headers={"Authorization": header})
+def test_garbled_authorization_is_401(client, team, header):
+    response = client.get(f"{BASE}/health-scores", headers={"Authorization": header})
 
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_token"
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def test_expired_token_is_401(api, team, token_for):
+def test_expired_token_is_401(client, team, token_for):
     token = token_for(team.admin, hours=1, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
 
-    response = api.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "token_expired"
 
 
-def test_token_signed_with_another_key_is_401(api, team):
+def test_token_signed_with_another_key_is_401(client, team):
     forged = issue_token(
         team.admin, 1, secret_key="another-key-0123456789abcdef0123456789"
     ).access_token
-    response = api.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {forged}"})
+    response = client.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_token"
 
 
-def test_unsigned_token_is_401(api, team):
+def test_unsigned_token_is_401(client, team):
     claims = {
         "sub": str(team.admin.id),
         "iss": "customer-success-dashboard",
@@ -174,29 +174,29 @@ def test_unsigned_token_is_401(api, team):
         "exp": 4_000_000_000,
     }
     unsigned = jwt.encode(claims, key=None, algorithm="none")
-    response = api.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {unsigned}"})
+    response = client.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {unsigned}"})
     assert response.status_code == 401
 
 
-def test_token_of_a_deactivated_member_is_401(api, team, token_for, session):
+def test_token_of_a_deactivated_member_is_401(client, team, token_for, session):
     token = token_for(team.manager)
     team.manager.active = False
     session.commit()
 
-    response = api.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(f"{BASE}/health-scores", headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_token"
 
 
-def test_session_cookie_does_not_open_the_api(api, team):
-    page = api.get("/login")
+def test_session_cookie_does_not_open_the_api(client, team):
+    page = client.get("/login")
     assert page.status_code == 200
-    with api.session_transaction() as browser_session:
+    with client.session_transaction() as browser_session:
         browser_session["_user_id"] = str(team.admin.id)
         browser_session["_fresh"] = True
-    assert api.get("/_dash-layout").status_code == 200  # signed in for the dashboard
-    assert api.get(f"{BASE}/health-scores").status_code == 401  # but the API wants a token
+    assert client.get("/_dash-layout").status_code == 200  # signed in for the dashboard
+    assert client.get(f"{BASE}/health-scores").status_code == 401  # but the API wants a token
 
 
 def test_user_id_from_token_rejects_a_non_numeric_subject():
@@ -214,22 +214,22 @@ def test_user_id_from_token_rejects_a_non_numeric_subject():
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_viewer_cannot_write(api, book, headers, method, path, body):
+def test_viewer_cannot_write(client, book, headers, method, path, body):
     path = path.replace("/1", f"/{book.ids['urgent']}")
-    response = api.open(path, method=method, json=body, headers=headers("viewer"))
+    response = client.open(path, method=method, json=body, headers=headers("viewer"))
 
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
 @pytest.mark.parametrize(("method", "path"), READS)
-def test_viewer_can_read(api, book, headers, method, path):
+def test_viewer_can_read(client, book, headers, method, path):
     path = path.replace("/1", f"/{book.ids['urgent']}")
-    assert api.open(path, method=method, headers=headers("viewer")).status_code == 200
+    assert client.open(path, method=method, headers=headers("viewer")).status_code == 200
 
 
-def test_manager_can_write(api, book, headers):
-    response = api.put(
+def test_manager_can_write(client, book, headers):
+    response = client.put(
         f"{BASE}/interventions/{book.ids['urgent']}",
         json={"version": 1, "note": "Left a voicemail"},
         headers=headers("manager"),

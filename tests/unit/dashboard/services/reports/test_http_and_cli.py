@@ -6,19 +6,10 @@ import io
 import zipfile
 
 import pytest
-from click.testing import CliRunner
 
-from app import create_app
 from dashboard.api.errors import ApiError
 from dashboard.api.reports import report_response
 from dashboard.cli import main
-
-SECRET = "test-secret-key-0123456789abcdef0123456789"
-
-
-@pytest.fixture
-def app(migrated_url):
-    return create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
 
 
 def test_report_response_is_a_download(app, book):
@@ -48,13 +39,12 @@ def test_report_response_names_a_bad_parameter(app, period, segment, fmt, field)
     assert raised.value.details == [{"field": field, "message": raised.value.details[0]["message"]}]
 
 
-def test_csd_report_writes_the_file(migrated_url, book, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
+def test_csd_report_writes_the_file(runner, book, tmp_path):
     folder = tmp_path / "out"
     folder.mkdir()
     out = folder / "report.zip"
 
-    result = CliRunner().invoke(
+    result = runner.invoke(
         main, ["report", "--period", "90d", "--format", "csv", "--out", str(out)]
     )
 
@@ -64,12 +54,11 @@ def test_csd_report_writes_the_file(migrated_url, book, tmp_path, monkeypatch):
     assert [p.name for p in folder.iterdir()] == ["report.zip"]  # no temporary file left
 
 
-def test_csd_report_into_a_folder_uses_the_report_name(migrated_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
+def test_csd_report_into_a_folder_uses_the_report_name(runner, tmp_path):
     folder = tmp_path / "out"
     folder.mkdir()
 
-    result = CliRunner().invoke(main, ["report", "--format", "csv", "--out", str(folder)])
+    result = runner.invoke(main, ["report", "--format", "csv", "--out", str(folder)])
 
     assert result.exit_code == 0, result.output
     assert "no data for this period" in result.output
@@ -77,10 +66,7 @@ def test_csd_report_into_a_folder_uses_the_report_name(migrated_url, tmp_path, m
     assert written.name.startswith("customer-success-30d-all-") and written.suffix == ".zip"
 
 
-def test_csd_report_rejects_bad_input_in_one_line(migrated_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
-    runner = CliRunner()
-
+def test_csd_report_rejects_bad_input_in_one_line(runner, tmp_path):
     bad_period = runner.invoke(
         main, ["report", "--period", "2w", "--format", "pdf", "--out", str(tmp_path)]
     )
@@ -93,22 +79,20 @@ def test_csd_report_rejects_bad_input_in_one_line(migrated_url, tmp_path, monkey
     assert missing_folder.output.strip().splitlines()[-1].startswith("Error: folder ")
 
 
-def test_csd_send_test_mail_without_smtp_goes_to_the_outbox(migrated_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
+def test_csd_send_test_mail_without_smtp_goes_to_the_outbox(runner, migrated_url, monkeypatch):
     monkeypatch.delenv("SMTP_HOST", raising=False)
 
-    result = CliRunner().invoke(main, ["send-test-mail", "ann@example.com"])
+    result = runner.invoke(main, ["send-test-mail", "ann@example.com"])
 
     assert result.exit_code == 0, result.output
     assert "is in the outbox" in result.output
 
 
-def test_csd_send_test_mail_through_smtp(migrated_url, smtp_server, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", migrated_url)
+def test_csd_send_test_mail_through_smtp(runner, smtp_server, monkeypatch):
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(smtp_server.settings.port))
 
-    result = CliRunner().invoke(main, ["send-test-mail", "ann@example.com"])
+    result = runner.invoke(main, ["send-test-mail", "ann@example.com"])
 
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "Sent to ann@example.com."
