@@ -21,7 +21,9 @@ class Callbacks:
     def __init__(self) -> None:
         self._declared: list[tuple[tuple[Any, ...], dict[str, Any], Callable[..., Any]]] = []
 
-    def callback(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def callback(
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare the decorated function a callback with ``Dash.callback``'s arguments."""
 
         def declare(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -40,23 +40,34 @@ def _render(view: View) -> Any:
 CALLBACKS = Callbacks()
 
 
+def _area(view: View | None, drawn: Any = no_update) -> dict[str, Any]:
+    """The outputs of ``show_view``: the tabs or ``view`` shown, and what it draws."""
+    return {
+        "tabs_hidden": view is not None,
+        "view_hidden": view is None,
+        "view": drawn,
+        "shown": view.value if view is not None else None,
+    }
+
+
 @CALLBACKS.callback(
-    Output(ShellIds.TAB_AREA, "hidden"),
-    Output(AdminIds.WRAP, "hidden"),
-    Output(AdminIds.AREA, "children"),
-    Output(AdminIds.VIEW_KEY, "data"),
-    Input(ShellIds.URL, "search"),
-    State(AdminIds.VIEW_KEY, "data"),
+    output={
+        "tabs_hidden": Output(ShellIds.TAB_AREA, "hidden"),
+        "view_hidden": Output(AdminIds.WRAP, "hidden"),
+        "view": Output(AdminIds.AREA, "children"),
+        "shown": Output(AdminIds.VIEW_KEY, "data"),
+    },
+    inputs={"search": Input(ShellIds.URL, "search"), "shown": State(AdminIds.VIEW_KEY, "data")},
 )
-@guarded("the admin view", lambda: (False, True, [], None))
-def show_view(search: str | None, shown: str | None):
+@guarded("the admin view", lambda: _area(None, []))
+def show_view(search: str | None, shown: str | None) -> dict[str, Any]:
     """``?view=`` -> the admin view instead of the tabs; drawn again only when the view changes."""
     view = view_of(search)
     if view is None:
-        return False, True, ([] if shown else no_update), None
+        return _area(None, [] if shown else no_update)
     if shown == view.value:
         raise PreventUpdate
-    return True, False, _render(view), view.value
+    return _area(view, _render(view))
 
 
 @CALLBACKS.callback(

@@ -390,19 +390,24 @@ def _marked(errors: dict[str, str]) -> dict[str, Any]:
 
 
 @CALLBACKS.callback(
-    Output(ScheduleIds.TABLE, "children"),
-    Output(ScheduleIds.PENDING, "data"),
-    Output(ScheduleIds.POLL, "disabled"),
-    Output(ScheduleIds.FEEDBACK, "children"),
-    Input(ScheduleIds.CHANGED, "data"),
-    Input(ScheduleIds.POLL, "n_intervals"),
-    State(ScheduleIds.PENDING, "data"),
+    output={
+        "table": Output(ScheduleIds.TABLE, "children"),
+        "pending": Output(ScheduleIds.PENDING, "data"),
+        "poll_off": Output(ScheduleIds.POLL, "disabled"),
+        "feedback": Output(ScheduleIds.FEEDBACK, "children"),
+    },
+    inputs={
+        "_changed": Input(ScheduleIds.CHANGED, "data"),
+        "_ticks": Input(ScheduleIds.POLL, "n_intervals"),
+        "pending": State(ScheduleIds.PENDING, "data"),
+    },
 )
 @guarded(
     "the scheduled reports",
-    lambda: (error_state("the scheduled reports"), no_update, True, no_update),
-)
-def render(_changed: int | None, _ticks: int | None, pending: dict | None):
+    lambda: {"table": error_state("the scheduled reports"), "pending": no_update,
+             "poll_off": True, "feedback": no_update},
+)  # fmt: skip
+def render(_changed: int | None, _ticks: int | None, pending: dict | None) -> dict[str, Any]:
     """The list; the outcome of every "Run now" whose run has been recorded since."""
     now = utc_now()
     with read_session() as session:
@@ -426,7 +431,12 @@ def render(_changed: int | None, _ticks: int | None, pending: dict | None):
     table = schedules_table(
         rows, writer=permissions.can_write(), pending={int(key) for key in pending}
     )
-    return table, pending, not pending, messages or no_update
+    return {
+        "table": table,
+        "pending": pending,
+        "poll_off": not pending,
+        "feedback": messages or no_update,
+    }
 
 
 EDITOR_OUTPUTS = {
@@ -588,13 +598,17 @@ def save(clicks: int | None, editing: int | None, changed: int | None, *values: 
 
 
 @CALLBACKS.callback(
-    Output(ScheduleIds.CONFIRM, "is_open"),
-    Output(ScheduleIds.CONFIRM_TEXT, "children"),
-    Output(ScheduleIds.DELETING, "data"),
-    Input({"type": SCHEDULE_ACTION, "action": "delete", "schedule": ALL}, "n_clicks"),
+    output={
+        "is_open": Output(ScheduleIds.CONFIRM, "is_open"),
+        "text": Output(ScheduleIds.CONFIRM_TEXT, "children"),
+        "deleting": Output(ScheduleIds.DELETING, "data"),
+    },
+    inputs={
+        "_clicks": Input({"type": SCHEDULE_ACTION, "action": "delete", "schedule": ALL}, "n_clicks")
+    },
     prevent_initial_call=True,
 )
-def ask_delete(_clicks: list[int | None]):
+def ask_delete(_clicks: list[int | None]) -> dict[str, Any]:
     """Ask before deleting (the delete itself checks the role)."""
     trigger = _action_clicked()
     with read_session() as session:
@@ -603,67 +617,82 @@ def ask_delete(_clicks: list[int | None]):
         except LookupError:
             raise PreventUpdate from None
     text = f"“{name}” will no longer be sent. Reports it has sent stay where they are."
-    return True, text, int(trigger["schedule"])
+    return {"is_open": True, "text": text, "deleting": int(trigger["schedule"])}
+
+
+def _closed(feedback: Any = no_update, changed: Any = no_update) -> dict[str, Any]:
+    """The outputs of ``delete``: the question closed, and what to say."""
+    return {"is_open": False, "changed": changed, "feedback": feedback}
 
 
 @CALLBACKS.callback(
-    Output(ScheduleIds.CONFIRM, "is_open", allow_duplicate=True),
-    Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
-    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-    Input(ScheduleIds.DELETE, "n_clicks"),
-    Input(ScheduleIds.KEEP, "n_clicks"),
-    State(ScheduleIds.DELETING, "data"),
-    State(ScheduleIds.CHANGED, "data"),
+    output={
+        "is_open": Output(ScheduleIds.CONFIRM, "is_open", allow_duplicate=True),
+        "changed": Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
+        "feedback": Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    },
+    inputs={
+        "_delete": Input(ScheduleIds.DELETE, "n_clicks"),
+        "_keep": Input(ScheduleIds.KEEP, "n_clicks"),
+        "deleting": State(ScheduleIds.DELETING, "data"),
+        "changed": State(ScheduleIds.CHANGED, "data"),
+    },
     prevent_initial_call=True,
 )
 @guarded(
-    "deleting a schedule",
-    lambda: (False, no_update, _feedback(False, "The schedule could not be deleted.")),
+    "deleting a schedule", lambda: _closed(_feedback(False, "The schedule could not be deleted."))
 )
 def delete(_delete: int | None, _keep: int | None, deleting: int | None, changed: int | None):
     """Delete the schedule (admins and managers only), or keep it."""
     if not any(t["value"] for t in ctx.triggered):
         raise PreventUpdate
     if ctx.triggered_id == ScheduleIds.KEEP or deleting is None:
-        return False, no_update, no_update
+        return _closed()
     if not permissions.can_write():
-        return False, no_update, _feedback(False, permissions.NOT_A_WRITER)
+        return _closed(_feedback(False, permissions.NOT_A_WRITER))
     with write_session() as session:
         schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
         name = schedule.name if schedule is not None else None
         schedules_repo.delete_schedule(session, int(deleting))
     text = f"Deleted “{name}”." if name else "That schedule had already been deleted."
-    return False, (changed or 0) + 1, _feedback(True, text)
+    return _closed(_feedback(True, text), changed=(changed or 0) + 1)
+
+
+RUN_OUTPUTS = {
+    "pending": Output(ScheduleIds.PENDING, "data", allow_duplicate=True),
+    "poll_off": Output(ScheduleIds.POLL, "disabled", allow_duplicate=True),
+    "feedback": Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
+    "changed": Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
+}
+
+
+def _not_run(message: str) -> dict[str, Any]:
+    return {**unchanged(RUN_OUTPUTS), "feedback": _feedback(False, message)}
 
 
 @CALLBACKS.callback(
-    Output(ScheduleIds.PENDING, "data", allow_duplicate=True),
-    Output(ScheduleIds.POLL, "disabled", allow_duplicate=True),
-    Output(ScheduleIds.FEEDBACK, "children", allow_duplicate=True),
-    Output(ScheduleIds.CHANGED, "data", allow_duplicate=True),
-    Input({"type": SCHEDULE_ACTION, "action": "run", "schedule": ALL}, "n_clicks"),
-    State(ScheduleIds.PENDING, "data"),
-    State(ScheduleIds.CHANGED, "data"),
+    output=RUN_OUTPUTS,
+    inputs={
+        "_clicks": Input({"type": SCHEDULE_ACTION, "action": "run", "schedule": ALL}, "n_clicks"),
+        "pending": State(ScheduleIds.PENDING, "data"),
+        "changed": State(ScheduleIds.CHANGED, "data"),
+    },
     prevent_initial_call=True,
 )
-@guarded(
-    "running a schedule",
-    lambda: (
-        no_update,
-        no_update,
-        _feedback(False, "The report could not be started."),
-        no_update,
-    ),
-)
+@guarded("running a schedule", lambda: _not_run("The report could not be started."))
 def run_now(_clicks: list[int | None], pending: dict | None, changed: int | None):
     """Build and deliver one schedule's report now, in the background (admins and managers only)."""
     trigger = _action_clicked()
     if not permissions.can_write():
-        return no_update, no_update, _feedback(False, permissions.NOT_A_WRITER), no_update
+        return _not_run(permissions.NOT_A_WRITER)
     schedule_id = int(trigger["schedule"])
     now = utc_now().floor("s")
     started = start_report_run(app_database_url() or "", schedule_id, now=now, zone=display_zone())
     if not started.started:
-        return no_update, no_update, _feedback(False, started.message), no_update
-    pending = {**(pending or {}), str(schedule_id): now.isoformat()}
-    return pending, False, _feedback(True, started.message, colour="info"), (changed or 0) + 1
+        return _not_run(started.message)
+    return {
+        "pending": {**(pending or {}), str(schedule_id): now.isoformat()},
+        "poll_off": False,
+        "feedback": _feedback(True, started.message, colour="info"),
+        "changed": (changed or 0) + 1,
+    }

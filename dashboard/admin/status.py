@@ -299,32 +299,33 @@ def _model(now: pd.Timestamp) -> StatusModel:
 CALLBACKS = Callbacks()
 
 
+def _not_started(message: str) -> dict[str, Any]:
+    return {"request": no_update, "poll_off": no_update, "feedback": _feedback(False, message)}
+
+
 @CALLBACKS.callback(
-    Output(StatusIds.REQUEST, "data"),
-    Output(StatusIds.POLL, "disabled"),
-    Output(StatusIds.FEEDBACK, "children"),
-    Input(StatusIds.RECALCULATE, "n_clicks"),
+    output={
+        "request": Output(StatusIds.REQUEST, "data"),
+        "poll_off": Output(StatusIds.POLL, "disabled"),
+        "feedback": Output(StatusIds.FEEDBACK, "children"),
+    },
+    inputs={"clicks": Input(StatusIds.RECALCULATE, "n_clicks")},
     prevent_initial_call=True,
 )
 @guarded(
-    "starting a recalculation",
-    lambda: (no_update, no_update, _feedback(False, "The recalculation could not be started.")),
+    "starting a recalculation", lambda: _not_started("The recalculation could not be started.")
 )
-def recalculate(clicks: int | None):
+def recalculate(clicks: int | None) -> dict[str, Any]:
     """Start a recalculation in the background (admins only; refused while a run is going)."""
     if not clicks:
         raise PreventUpdate
     if not permissions.is_admin():
-        return (
-            no_update,
-            no_update,
-            _feedback(False, f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores."),
-        )
+        return _not_started(f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores.")
     now = utc_now().floor("s")
     started = start_recalculation(app_database_url() or "", now=now, zone=display_zone())
     if not started.started:
-        return no_update, False, _feedback(False, started.message)
-    return {"at": now.isoformat()}, False, None
+        return {**_not_started(started.message), "poll_off": False}
+    return {"request": {"at": now.isoformat()}, "poll_off": False, "feedback": None}
 
 
 REFRESH_OUTPUTS = {

@@ -110,7 +110,9 @@ def list_interventions(query: InterventionsQuery) -> InterventionsPage:
 )
 def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse, dict[str, str]]:
     with _answering_errors(), write_session() as db:
-        intervention = interventions.create_intervention(db, actor_id=_actor_id(), **body.model_dump())
+        intervention = interventions.create_intervention(
+            db, actor_id=_actor_id(), **body.model_dump()
+        )
         response = _detail(intervention)
     return response, {"Location": f"/api{PATH}/{response.data.id}"}
 
@@ -126,7 +128,9 @@ def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse,
 )
 def get_intervention(intervention_id: int) -> InterventionResponse:
     with _answering_errors(), write_session() as db:
-        return _detail(interventions.get_intervention(db, _known_id(intervention_id), with_notes=True))
+        return _detail(
+            interventions.get_intervention(db, _known_id(intervention_id), with_notes=True)
+        )
 
 
 @operation(

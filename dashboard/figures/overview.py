@@ -221,9 +221,7 @@ def score_distribution(
     )
     subtitle = f"{plural(total, 'client')} scored · average {(values * weights).sum() / total:.1f}"
     if target is not None:
-        subtitle += (
-            f" · {percent(weights[values >= target].sum() / total)} at or above the target of {target}"
-        )
+        subtitle += f" · {percent(weights[values >= target].sum() / total)} at or above the target of {target}"
     return titled(
         fig,
         title=title,

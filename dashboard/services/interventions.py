@@ -196,7 +196,11 @@ def list_interventions(
         if wanted is not None:
             conditions.append(column == wanted)
     if overdue is not None:
-        conditions.append(interventions_repo.is_overdue(now) if overdue else not_(interventions_repo.is_overdue(now)))
+        conditions.append(
+            interventions_repo.is_overdue(now)
+            if overdue
+            else not_(interventions_repo.is_overdue(now))
+        )
 
     total = session.scalar(select(func.count(Intervention.id)).where(*conditions)) or 0
     keys = {

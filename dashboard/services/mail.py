@@ -194,4 +194,3 @@ def _keep_in_outbox(
         reason = f"outbox: {type(exc).__name__}"
         return MailResult("none", recipients, f"{error}; {reason}" if error else reason)
     return MailResult("outbox", recipients, error)
-

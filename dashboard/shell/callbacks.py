@@ -12,9 +12,9 @@ from dashboard.admin import alerts as admin_alerts
 from dashboard.admin.models import bell_model
 from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
-from dashboard.components import empty_state, guarded, icon
+from dashboard.components import empty_state, guarded, icon, if_changed
 from dashboard.ids import OPEN_CLIENT, AlertIds, ShellIds, Tab
-from dashboard.registry import Callbacks
+from dashboard.registry import Callbacks, unchanged
 from dashboard.sessions import read_session
 from dashboard.shell import view_model
 from dashboard.shell.layout import ROOT_CLASS
@@ -40,35 +40,39 @@ def root_class(presentation: bool) -> str:
 CALLBACKS = Callbacks()
 
 
+SYNC_OUTPUTS = {
+    "url": Output(ShellIds.URL, "search"),
+    "tab": Output(ShellIds.TABS, "active_tab"),
+    "presentation": Output(ShellIds.PRESENTATION, "value"),
+    "root_class": Output(ShellIds.ROOT, "className"),
+}
+
+
 @CALLBACKS.callback(
-    Output(ShellIds.URL, "search"),
-    Output(ShellIds.TABS, "active_tab"),
-    Output(ShellIds.PRESENTATION, "value"),
-    Output(ShellIds.ROOT, "className"),
-    Input(ShellIds.URL, "search"),
-    Input(ShellIds.TABS, "active_tab"),
-    Input(ShellIds.PRESENTATION, "value"),
+    output=SYNC_OUTPUTS,
+    inputs={
+        "search": Input(ShellIds.URL, "search"),
+        "active_tab": Input(ShellIds.TABS, "active_tab"),
+        "presentation": Input(ShellIds.PRESENTATION, "value"),
+    },
 )
 def sync_shell(search: str | None, active_tab: str | None, presentation: bool | None):
     """URL -> tabs and switch on load and navigation; tabs and switch -> URL when clicked."""
     state = state_of(search)
-    if ctx.triggered_id == ShellIds.TABS:
-        new = state.replace(tab=Tab(active_tab))
-        return (new.to_search() if new != state else no_update), no_update, no_update, no_update
-    if ctx.triggered_id == ShellIds.PRESENTATION:
-        new = state.replace(presentation=bool(presentation))
-        return (
-            (new.to_search() if new != state else no_update),
-            no_update,
-            no_update,
-            root_class(new.presentation),
-        )
-    return (
-        no_update,
-        state.tab.value if state.tab.value != active_tab else no_update,
-        state.presentation if state.presentation != bool(presentation) else no_update,
-        root_class(state.presentation),
-    )
+    if ctx.triggered_id in (ShellIds.TABS, ShellIds.PRESENTATION):
+        if ctx.triggered_id == ShellIds.TABS:
+            new, shown = state.replace(tab=Tab(active_tab)), no_update
+        else:
+            new = state.replace(presentation=bool(presentation))
+            shown = root_class(new.presentation)
+        url = new.to_search() if new != state else no_update
+        return {**unchanged(SYNC_OUTPUTS), "url": url, "root_class": shown}
+    return {
+        "url": no_update,
+        "tab": if_changed(state.tab.value, active_tab),
+        "presentation": if_changed(state.presentation, bool(presentation)),
+        "root_class": root_class(state.presentation),
+    }
 
 
 @CALLBACKS.callback(

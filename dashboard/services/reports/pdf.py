@@ -235,7 +235,10 @@ def _cover(pdf: ReportPdf) -> None:
     )  # fmt: skip
     if metrics.score_date is not None:
         pdf.paragraph(
-            f"Health scores as of {date_text(metrics.score_date, missing=DASH)}.", 12, colour=MUTED, height=6
+            f"Health scores as of {date_text(metrics.score_date, missing=DASH)}.",
+            12,
+            colour=MUTED,
+            height=6,
         )
     pdf.ln(8)
     if not report.has_data:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
@@ -26,7 +28,15 @@ from scoring.enums import Period, Segment
 CHART_HEIGHT_PRESENTATION = 480
 
 
-GRAPH_IDS = (IDS.TREND, IDS.RISK, IDS.ACTIVITY, IDS.BY_TYPE, IDS.TEAM, IDS.FACTORS)
+# The tab's charts by name.
+CHARTS = {
+    "trend": IDS.TREND,
+    "risk": IDS.RISK,
+    "activity": IDS.ACTIVITY,
+    "by_type": IDS.BY_TYPE,
+    "team": IDS.TEAM,
+    "factors": IDS.FACTORS,
+}
 
 
 CALLBACKS = Callbacks()
@@ -67,6 +77,7 @@ def sync_selection(search, period_value, segment_value, key, presentation_shown)
         "presentation": if_changed(state.presentation, bool(presentation_shown)),
     }
 
+
 @CALLBACKS.callback(
     Output(IDS.METRICS, "data"),
     Input(IDS.KEY, "data"),
@@ -80,60 +91,65 @@ def load_metrics(key: dict | None):
     with read_session() as session:
         return view_model.analytics_data(session, period, segment, now=utc_now())
 
+
 @CALLBACKS.callback(
-    Output(IDS.RANGE, "children"),
-    Output(IDS.CARDS, "children"),
-    Output(IDS.TEAM_TABLE, "children"),
-    Input(IDS.METRICS, "data"),
-    Input(IDS.PRESENTATION, "data"),
+    output={
+        "range": Output(IDS.RANGE, "children"),
+        "cards": Output(IDS.CARDS, "children"),
+        "team": Output(IDS.TEAM_TABLE, "children"),
+    },
+    inputs={"data": Input(IDS.METRICS, "data"), "presentation": Input(IDS.PRESENTATION, "data")},
 )
-@guarded("the analytics", lambda: ("", error_state("the analytics"), ""))
-def draw_cards(data: dict | None, presentation: bool | None):
+@guarded("the analytics", lambda: {"range": "", "cards": error_state("the analytics"), "team": ""})
+def draw_cards(data: dict | None, presentation: bool | None) -> dict[str, Any]:
     """The period's dates, the KPI cards and the team table."""
     if not data:
         raise PreventUpdate
     if data.get("error"):
-        return "", error_state("the analytics"), ""
+        return {"range": "", "cards": error_state("the analytics"), "team": ""}
     frames = view_model.frames(data)
-    cards = kpi_grid(data, presentation=bool(presentation))
-    return (
-        view_model.range_caption(data),
-        cards,
-        team_table(view_model.team_rows(frames.by_member)),
-    )
+    return {
+        "range": view_model.range_caption(data),
+        "cards": kpi_grid(data, presentation=bool(presentation)),
+        "team": team_table(view_model.team_rows(frames.by_member)),
+    }
 
-def _no_figures() -> tuple:
+
+def _no_figures() -> dict[str, Any]:
     blank = figures.empty_figure("", message="")
-    return (blank,) * len(GRAPH_IDS) + (no_update,) * len(GRAPH_IDS)
+    return {"figures": dict.fromkeys(CHARTS, blank), "styles": dict.fromkeys(CHARTS, no_update)}
+
 
 @CALLBACKS.callback(
-    *(Output(graph_id, "figure") for graph_id in GRAPH_IDS),
-    *(Output(graph_id, "style") for graph_id in GRAPH_IDS),
-    Input(IDS.METRICS, "data"),
-    Input(IDS.PRESENTATION, "data"),
+    output={
+        "figures": {name: Output(chart, "figure") for name, chart in CHARTS.items()},
+        "styles": {name: Output(chart, "style") for name, chart in CHARTS.items()},
+    },
+    inputs={"data": Input(IDS.METRICS, "data"), "presentation": Input(IDS.PRESENTATION, "data")},
 )
 @guarded("the analytics charts", _no_figures)
-def draw_charts(data: dict | None, presentation: bool | None):
+def draw_charts(data: dict | None, presentation: bool | None) -> dict[str, Any]:
     """Every chart from the stored aggregates (and again, larger, for presentation mode)."""
     if not data or data.get("error"):
         return _no_figures()
     presentation = bool(presentation)
     frames = view_model.frames(data)
-    weekly = bool(data.get("weekly"))
-    charts = (
-        figures.score_trend(
+    period_label = "Week starting" if data.get("weekly") else "Day"
+    charts = {
+        "trend": figures.score_trend(
             frames.daily_scores, previous=frames.previous_daily_scores, presentation=presentation
         ),
-        figures.risk_distribution_over_time(frames.daily_risk_counts, presentation=presentation),
-        figures.interventions_created_vs_completed(
-            frames.activity, period_label="Week starting" if weekly else "Day", presentation=presentation
+        "risk": figures.risk_distribution_over_time(frames.daily_risk_counts, presentation=presentation),
+        "activity": figures.interventions_created_vs_completed(
+            frames.activity, period_label=period_label, presentation=presentation
         ),
-        figures.success_rate_by_type(frames.by_type, presentation=presentation),
-        figures.team_performance(frames.by_member, presentation=presentation),
-        figures.top_risk_factors(frames.factors, presentation=presentation),
-    )  # fmt: skip
+        "by_type": figures.success_rate_by_type(frames.by_type, presentation=presentation),
+        "team": figures.team_performance(frames.by_member, presentation=presentation),
+        "factors": figures.top_risk_factors(frames.factors, presentation=presentation),
+    }  # fmt: skip
     height = {"height": f"{CHART_HEIGHT_PRESENTATION if presentation else CHART_HEIGHT}px"}
-    return (*(fig for fig in charts), *(height,) * len(GRAPH_IDS))
+    return {"figures": charts, "styles": dict.fromkeys(CHARTS, height)}
+
 
 @CALLBACKS.callback(
     Output(IDS.DOWNLOAD, "data"),

@@ -13,9 +13,10 @@ from dashboard.components import (
     empty_state,
     error_state,
     guarded,
+    if_changed,
 )
 from dashboard.ids import ClientDetailIds, ShellIds
-from dashboard.registry import Callbacks
+from dashboard.registry import Callbacks, unchanged
 from dashboard.sessions import read_session
 from dashboard.tabs.client_detail import view_model
 from dashboard.tabs.client_detail.layout import (
@@ -43,55 +44,51 @@ def _key(search: str | None) -> dict | None:
 CALLBACKS = Callbacks()
 
 
+SYNC_OUTPUTS = {
+    "url": Output(ShellIds.URL, "search", allow_duplicate=True),
+    "is_open": Output(ClientDetailIds.MODAL, "is_open"),
+    "window": Output(ClientDetailIds.WINDOW, "value"),
+    "key": Output(DETAIL_KEY, "data"),
+}
+
+
 @CALLBACKS.callback(
-    Output(ShellIds.URL, "search", allow_duplicate=True),
-    Output(ClientDetailIds.MODAL, "is_open"),
-    Output(ClientDetailIds.WINDOW, "value"),
-    Output(DETAIL_KEY, "data"),
-    Input(ShellIds.URL, "search"),
-    Input(ClientDetailIds.CLOSE, "n_clicks"),
-    Input(ClientDetailIds.MODAL, "is_open"),
-    Input(ClientDetailIds.WINDOW, "value"),
-    State(DETAIL_KEY, "data"),
+    output=SYNC_OUTPUTS,
+    inputs={
+        "search": Input(ShellIds.URL, "search"),
+        "_close": Input(ClientDetailIds.CLOSE, "n_clicks"),
+        "is_open": Input(ClientDetailIds.MODAL, "is_open"),
+        "window": Input(ClientDetailIds.WINDOW, "value"),
+        "key": State(DETAIL_KEY, "data"),
+    },
     prevent_initial_call="initial_duplicate",
 )
 def sync_detail(
-    search: str | None,
-    _close: int | None,
-    is_open: bool | None,
-    window: int | None,
+    search: str | None, _close: int | None, is_open: bool | None, window: int | None,
     key: dict | None,
-):
+) -> dict[str, Any]:  # fmt: skip
     """URL -> dialog (open, window); closing it or changing the window -> URL."""
     state = state_of(search)
     trigger = ctx.triggered_id
+    kept = unchanged(SYNC_OUTPUTS)
     if trigger == ClientDetailIds.CLOSE or (trigger == ClientDetailIds.MODAL and not is_open):
         if not state.client:
-            return no_update, False if is_open else no_update, no_update, no_update
-        return (
-            state.replace(client=None, window=DEFAULT_WINDOW).to_search(),
-            False,
-            no_update,
-            no_update,
-        )
+            return {**kept, "is_open": False if is_open else no_update}
+        closed = state.replace(client=None, window=DEFAULT_WINDOW).to_search()
+        return {**kept, "url": closed, "is_open": False}
     if trigger == ClientDetailIds.MODAL:
         raise PreventUpdate
     if trigger == ClientDetailIds.WINDOW:
         new = state.replace(window=int(window or DEFAULT_WINDOW))
         new_key = _key(new.to_search())
-        return (
-            (new.to_search() if new != state else no_update),
-            no_update,
-            no_update,
-            (new_key if new_key != key else no_update),
-        )
-    new_key = _key(search)
-    return (
-        no_update,
-        bool(state.client) if bool(state.client) != bool(is_open) else no_update,
-        state.window if state.window != window else no_update,
-        new_key if new_key != key else no_update,
-    )
+        return {**kept, "url": new.to_search() if new != state else no_update,
+                "key": if_changed(new_key, key)}  # fmt: skip
+    return {
+        "url": no_update,
+        "is_open": if_changed(bool(state.client), bool(is_open)),
+        "window": if_changed(state.window, window),
+        "key": if_changed(_key(search), key),
+    }
 
 
 def _drawn(

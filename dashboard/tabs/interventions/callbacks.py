@@ -124,20 +124,21 @@ def sync_filters(search, current, _clear, key, presentation_shown) -> dict[str, 
     }
 
 
-def _failed() -> tuple:
-    return error_state("the intervention queue"), 1, "", []
+def _failed() -> dict[str, Any]:
+    return {"table": error_state("the intervention queue"), "pages": 1, "summary": "", "counts": []}
 
 
 @CALLBACKS.callback(
-    Output(IDS.TABLE, "children"),
-    Output(IDS.PAGER, "max_value"),
-    Output(IDS.SUMMARY, "children"),
-    Output(IDS.COUNTS, "children"),
-    Input(IDS.QUEUE_KEY, "data"),
-    Input(IDS.CHANGED, "data"),
+    output={
+        "table": Output(IDS.TABLE, "children"),
+        "pages": Output(IDS.PAGER, "max_value"),
+        "summary": Output(IDS.SUMMARY, "children"),
+        "counts": Output(IDS.COUNTS, "children"),
+    },
+    inputs={"key": Input(IDS.QUEUE_KEY, "data"), "_changed": Input(IDS.CHANGED, "data")},
 )
 @guarded("the intervention queue", _failed)
-def update_queue(key: str | None, _changed: int | None):
+def update_queue(key: str | None, _changed: int | None) -> dict[str, Any]:
     """One page of the queue for the URL's filters, and the counts over every page."""
     filters = _filters_of_key(key)
     me = permissions.requester()
@@ -154,7 +155,12 @@ def update_queue(key: str | None, _changed: int | None):
         html.Span(page.summary, className="fw-semibold", id="iv-summary-text"),
         html.Div(view_model.filters_text(filters, names), className="small fw-normal text-muted"),
     ]
-    return queue_table(page.rows), page.pages, summary, counts_strip(page.counts)
+    return {
+        "table": queue_table(page.rows),
+        "pages": page.pages,
+        "summary": summary,
+        "counts": counts_strip(page.counts),
+    }
 
 
 @CALLBACKS.callback(

@@ -47,7 +47,6 @@ HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
 
 
-
 def field_error(form: str, field: str) -> html.Div:
     """Where the message about one field appears, right under it."""
     return html.Div(
