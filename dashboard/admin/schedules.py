@@ -565,9 +565,14 @@ def _write(editing: int | None, fields: dict[str, Any]) -> tuple[Any, dict[str, 
 )  # fmt: skip
 @guarded(
     "saving a schedule",
-    lambda: _saved(
-        form_error=dbc.Alert("The schedule could not be saved; please try again.", color="danger")
-    ),
+    # The fields keep the marks they had; only the form's message says what went wrong.
+    lambda: {
+        **unchanged(SAVE_OUTPUTS),
+        "field_errors": [no_update] * len(ctx.outputs_grouping["field_errors"]),
+        "form_error": dbc.Alert(
+            "The schedule could not be saved; please try again.", color="danger"
+        ),
+    },
 )
 def save(clicks: int | None, editing: int | None, changed: int | None, *values: Any):
     """Create or change the schedule; a bad field is shown beside it and nothing is written."""

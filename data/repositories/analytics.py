@@ -506,7 +506,7 @@ def helped_at_risk_clients(
 
 def interventions_open_at(session: Session, instants: list[dt.datetime]) -> list[int]:
     """How many interventions were open at each instant: created by then and not yet completed
-    or cancelled (``dashboard.queries.open_at``), in one query."""
+    or cancelled (``dashboard.tabs.overview.view_model.open_at``), in one query."""
     table = Intervention.__table__
     closed = func.coalesce(table.c.completed_at, table.c.cancelled_at)
     counts = [
