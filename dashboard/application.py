@@ -18,15 +18,20 @@ from typing import Any
 import dash
 from flask import Flask
 
-from dashboard.api import register_api
+from dashboard.api import API_BLUEPRINT, register_api
+from dashboard.api.token_endpoint import issue_api_token
 from dashboard.auth.server import init_auth
+from dashboard.auth.throttle import init_sign_in_limits
 from dashboard.callbacks import register_callbacks
+from dashboard.security_headers import init_security_headers
 from dashboard.services.scheduler import start_if_enabled
 from dashboard.settings import init_settings
 from dashboard.shell import layout as shell_layout
 
 TITLE = "Customer Success Dashboard"
 ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+# No request body of any route may be larger (the API's and the sign-in's are smaller still).
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
@@ -41,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
     server = Flask(__name__)
     settings = init_settings(server, config)
     server.config.update({"SECRET_KEY": settings.secret_key, "DATABASE_URL": settings.database_url})
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     server.config.update(config or {})
     init_auth(server, config)
 
@@ -58,6 +64,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> dash.Dash:
     app.layout = shell_layout.layout
     register_callbacks(app)
     register_api(server)
+    init_sign_in_limits(
+        server, settings, "auth.login", f"{API_BLUEPRINT}.{issue_api_token.__name__}"
+    )
+    init_security_headers(app)
     start_if_enabled(server)  # CSD_SCHEDULER=on: the daily job and report schedules
     return app
 

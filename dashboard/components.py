@@ -158,3 +158,18 @@ def labelled(label: str, control: Any, control_id: str, **width: int) -> dbc.Col
         [dbc.Label(label, html_for=control_id, class_name="small fw-semibold mb-1"), control],
         **width,
     )
+
+
+def newest_first_card(title: str, header: list[Any], rows: list[Any]) -> dbc.Card:
+    """A card of a list whose newest entry comes first: "``title``, newest first" over its table."""
+    table = dbc.Table(
+        [html.Thead(html.Tr(header)), html.Tbody(rows)],
+        hover=True,
+        size="sm",
+        class_name="mb-0 align-middle",
+        responsive=True,
+    )
+    return dbc.Card(
+        [dbc.CardHeader(html.Span(f"{title}, newest first", className="fw-semibold")), table],
+        class_name="mb-3",
+    )

@@ -50,6 +50,7 @@ class ShellIds(StrEnum):
     LAST_RUN = "shell-last-run"
     LAST_RUN_WRAP = "shell-last-run-wrap"
     USER = "shell-user"
+    SIGN_OUT = "shell-sign-out"
     ALERTS_MENU = "shell-alerts-menu"
     REFRESH = "shell-refresh"
     DATA_VERSION = "shell-data-version"
@@ -124,6 +125,7 @@ class AlertIds(StrEnum):
     HEADER = "al-header"
     LIST = "al-list"
     FEEDBACK = "al-feedback"
+    SHOWN_UP_TO = "al-shown-up-to"  # the newest unread alert the bell showed
 
 
 class StatusIds(StrEnum):
@@ -172,6 +174,16 @@ class OutboxIds(StrEnum):
     TABLE = "ob-table"
     DOWNLOAD = "ob-download"
     FEEDBACK = "ob-feedback"
+
+
+class AuditIds(StrEnum):
+    """The Audit log view: its filters and table."""
+
+    REFRESH = "au-refresh"
+    ACTIONS = "au-actions"
+    WHO = "au-who"
+    PERIOD = "au-period"
+    TABLE = "au-table"
 
 
 class InterventionsIds(StrEnum):

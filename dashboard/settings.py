@@ -54,10 +54,14 @@ NAMES = (
     "SMTP_USER",
     "SMTP_PASSWORD",
     "SMTP_FROM",
+    "SMTP_TLS",
+    "REDIS_URL",
+    "CSD_TRUSTED_PROXIES",
 )
 _EXTENSION = "csd.settings"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _TRUE = ("1", "true", "on", "yes")
+_FALSE = ("0", "false", "off", "no")
 
 
 @dataclass(frozen=True)
@@ -65,13 +69,17 @@ class SmtpSettings:
     """Where and how to send mail: ``SMTP_HOST`` (mail is sent only when it is set),
     ``SMTP_PORT`` (default 587 with a user name, else 25), ``SMTP_USER`` and
     ``SMTP_PASSWORD``, ``SMTP_FROM`` (default: the user name, else
-    ``customer-success@`` the host's name)."""
+    ``customer-success@`` the host's name), ``SMTP_TLS`` (``off`` to send
+    without encryption, on purpose, to a relay that offers none; else port 465
+    speaks TLS from the start and every other port must upgrade with
+    STARTTLS before anything, a password included, is sent)."""
 
     host: str
     port: int
     user: str | None
     password: str | None
     sender: str
+    tls: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, Any] | None = None) -> SmtpSettings | None:
@@ -89,7 +97,8 @@ class SmtpSettings:
             port = PLAIN_PORT
         sender = _text(env, "SMTP_FROM") or user or f"customer-success@{socket.getfqdn()}"
         password = env.get("SMTP_PASSWORD")
-        return cls(host, port, user, str(password) if password else None, sender)
+        tls = _text(env, "SMTP_TLS").lower() not in _FALSE
+        return cls(host, port, user, str(password) if password else None, sender, tls)
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,8 @@ class Settings:
 
     database_url: str | None  # DATABASE_URL; None: data.db's local SQLite file
     secret_key: str | None  # SECRET_KEY
-    session_cookie_secure: bool  # SESSION_COOKIE_SECURE=1/true/on/yes
+    # SESSION_COOKIE_SECURE=1/0 (true/false, on/off, yes/no); unset: on whenever DATABASE_URL is set
+    session_cookie_secure: bool
     timezone: ZoneInfo  # CSD_TIMEZONE, default Europe/London
     score_target: int  # CSD_SCORE_TARGET (0-100), default 70
     score_at: tuple[int, int]  # CSD_SCORE_AT (HH:MM), default 02:00
@@ -106,6 +116,8 @@ class Settings:
     test_run: bool  # under pytest (PYTEST_CURRENT_TEST) or TESTING: no scheduler
     reports_dir: Path | None  # CSD_REPORTS_DIR
     smtp: SmtpSettings | None  # SMTP_*
+    redis_url: str | None = None  # REDIS_URL: where the sign-in limits count; else the database
+    trusted_proxies: int = 0  # CSD_TRUSTED_PROXIES: reverse proxies in front (X-Forwarded-For)
 
     @classmethod
     def from_environ(
@@ -124,7 +136,9 @@ class Settings:
         return cls(
             database_url=_text(env, "DATABASE_URL") or None,
             secret_key=_text(env, "SECRET_KEY") or None,
-            session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE")),
+            session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"))
+            if _text(env, "SESSION_COOKIE_SECURE")
+            else bool(_text(env, "DATABASE_URL")),
             timezone=zone_named(_text(env, "CSD_TIMEZONE")),
             score_target=_score_target(env.get("CSD_SCORE_TARGET")),
             score_at=time_of_day(_text(env, "CSD_SCORE_AT")),
@@ -132,6 +146,8 @@ class Settings:
             test_run=bool(env.get("TESTING")) or "PYTEST_CURRENT_TEST" in env,
             reports_dir=Path(reports_dir) if reports_dir else None,
             smtp=SmtpSettings.from_env(env),
+            redis_url=_text(env, "REDIS_URL") or None,
+            trusted_proxies=_count(env.get("CSD_TRUSTED_PROXIES"), "CSD_TRUSTED_PROXIES"),
         )
 
 
@@ -179,6 +195,20 @@ def _score_target(value: Any) -> int:
     except (TypeError, ValueError):
         return DEFAULT_SCORE_TARGET
     return target if 0 <= target <= 100 else DEFAULT_SCORE_TARGET
+
+
+def _count(value: Any, name: str) -> int:
+    """A whole number of at least 0; 0 when empty or not one (with a warning)."""
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        log.warning("%s=%r is not a whole number of 0 or more; using 0", name, value)
+        return 0
+    return number
 
 
 def _text(env: Mapping[str, Any], name: str) -> str:

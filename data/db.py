@@ -62,7 +62,9 @@ def make_engine(url: str | None = None) -> Engine:
     """A new engine for ``url`` (default: ``database_url()``).
 
     SQLite connections use WAL journaling, enforce foreign keys and wait up to
-    15 s for a lock; PostgreSQL connections are checked before use.
+    15 s for a lock; PostgreSQL connections are checked before use. A database
+    error's message never holds the values of its statement (``hide_parameters``):
+    it is logged and recorded (a failed run's error) where others may read it.
     """
     url = normalise_url(url or database_url())
     parsed = make_url(url)
@@ -73,10 +75,10 @@ def make_engine(url: str | None = None) -> Engine:
             and not parsed.database.startswith("file:")
         ):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _configure_sqlite_connection)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:

@@ -68,6 +68,10 @@ NAMING_CONVENTION = {
 }
 
 CLIENT_ID_LENGTH = 64
+RUN_HOLDER_LENGTH = 200
+AUDIT_ACTION_LENGTH = 40
+AUDIT_TEXT_LENGTH = 300
+RATE_LIMIT_KEY_LENGTH = 64  # a digest (data.repositories.rate_limits.stored_key)
 ENUM_LENGTH = 32
 
 
@@ -135,6 +139,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its process died before it recorded an outcome; nothing was written
 
 
 def _client_fk() -> Mapped[str]:
@@ -447,12 +452,69 @@ class ScoringRun(Base):
     )
     as_of: Mapped[dt.date] = mapped_column(Date)
     clients_scored: Mapped[int] = mapped_column(Integer, default=0)
+    # Clients already scored that day and left as they were (a run without force).
+    clients_skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     interventions_created: Mapped[int] = mapped_column(Integer, default=0)
     alerts_created: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     # False for a run limited to some clients: its day is not "the latest day" of the book.
     all_clients: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # ``host:pid`` of the process running it, and the last time that process said it was alive.
+    holder: Mapped[str | None] = mapped_column(String(RUN_HOLDER_LENGTH))
+    heartbeat_at: Mapped[dt.datetime | None]
+
+
+class AuditAction(StrEnum):
+    """What an audit event records. Stored as text: a new kind needs no migration."""
+
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_REFUSED = "sign_in_refused"  # past the limit of attempts
+    TOKEN_ISSUED = "token_issued"
+    TOKEN_REFUSED = "token_refused"
+    SIGN_OUT = "sign_out"
+    EXPORT = "export"  # a CSV export of a tab
+    REPORT_DOWNLOAD = "report_download"
+    SCHEDULE_CREATED = "schedule_created"
+    SCHEDULE_CHANGED = "schedule_changed"
+    SCHEDULE_DELETED = "schedule_deleted"
+    RECALCULATION = "recalculation"
+
+
+class AuditEvent(Base):
+    """One thing a person did that the audit log keeps (``data.repositories.audit``).
+
+    ``actor`` is who did it as typed or known then (a member's email; for a
+    failed sign-in, the email that was typed), kept when the member is gone.
+    ``detail`` is one line for a person. Never a password or a token.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(AUDIT_ACTION_LENGTH), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    address: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(AUDIT_TEXT_LENGTH), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RateLimitEntry(Base):
+    """One counted event of a rate limit (a failed sign-in, per account and per address).
+
+    The moving window of ``data.repositories.rate_limits``: a limit of N per
+    window is reached when N entries of its key are younger than the window.
+    """
+
+    __tablename__ = "rate_limit_entries"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    key: Mapped[str] = mapped_column(String(RATE_LIMIT_KEY_LENGTH))
+    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch, as ``limits`` counts
+    __table_args__ = (Index("ix_rate_limit_entries_key_at", "key", "at"),)
 
 
 class OutboxMail(Base):
@@ -613,6 +675,8 @@ Index(
 
 __all__ = [
     "Alert",
+    "AuditAction",
+    "AuditEvent",
     "Base",
     "Client",
     "Feedback",
@@ -623,6 +687,7 @@ __all__ = [
     "InterventionScoreCheck",
     "Login",
     "OutboxMail",
+    "RateLimitEntry",
     "RunStatus",
     "ScoreClientPosition",
     "ScoreDaySummary",

@@ -114,6 +114,8 @@ class ReportSchedule(Base):
     )
     last_error: Mapped[str | None] = mapped_column(Text)
     next_run_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # Raised by each change a person saves (not by the runs): a save of an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def recipient_list(self) -> list[str]:

@@ -34,7 +34,7 @@ from .repositories.clients import clients_frame
 from .repositories.events import load_events_for_day
 from .repositories.interventions import interventions_for_rules
 from .repositories.locks import lock_key
-from .repositories.runs import fail_run, finish_run, start_run
+from .repositories.runs import Heartbeat, fail_run, finish_run, settle_dead_runs, start_run
 from .repositories.scores import score_history, upsert_scores
 from .repositories.summaries import refresh_score_summaries
 from .repositories.users import team_frame
@@ -72,23 +72,28 @@ def run_scoring(
     force: bool = False,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    run_id: int | None = None,
 ) -> RunSummary:
     """Score active clients as of ``as_of`` (default: today, UTC) and act on the result.
 
     ``sessions`` makes a new session (a sessionmaker). ``client_ids`` limits the
     run to those clients. Without ``force``, clients already scored that day are
     skipped, so a second run of the same day writes nothing new. ``progress``
-    hears each step (``RUN_STEPS``) as it starts.
+    hears each step (``RUN_STEPS``) as it starts. ``run_id`` is a run already
+    recorded (``start_run``) by whoever started this one in the background, to
+    carry on; without it the run is recorded here.
     """
     now = now or utcnow()
     as_of = as_of or now.date()
     if as_of > now.date():
         raise ScoringFailed(f"cannot score {as_of}: it is after today ({now.date()})")
     started = pd.Timestamp.now(tz="UTC")
-    with sessions() as session, session.begin():
-        run_id = start_run(session, as_of, at=now, all_clients=client_ids is None).id
-    try:
+    if run_id is None:
         with sessions() as session, session.begin():
+            settle_dead_runs(session, now=max(now, utcnow()))
+            run_id = start_run(session, as_of, at=now, all_clients=client_ids is None).id
+    try:
+        with Heartbeat(sessions, run_id), sessions() as session, session.begin():
             _one_run_at_a_time(session, run_id)
             scored, skipped, created, raised = _score_day(
                 session,
@@ -102,6 +107,7 @@ def run_scoring(
                 session,
                 run_id,
                 clients_scored=scored,
+                clients_skipped=skipped,
                 interventions_created=created,
                 alerts_created=raised,
             )

@@ -19,6 +19,7 @@ import functools
 import itertools
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -257,7 +258,11 @@ def app(migrated_url):
     """The Dash app built by ``create_app`` on the test database (its Flask server: ``app.server``)."""
     from app import create_app
 
-    return create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
+    yield create_app({"TESTING": True, "DATABASE_URL": migrated_url, "SECRET_KEY": SECRET})
+    # A recalculation the test started finishes before its database is dropped.
+    for thread in threading.enumerate():
+        if thread.name == "csd-recalculate":
+            thread.join(timeout=120)
 
 
 @pytest.fixture

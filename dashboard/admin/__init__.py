@@ -1,4 +1,4 @@
-"""The admin views: System status, Scheduled reports and the Outbox, and the alerts bell's actions.
+"""The admin views: System status, Scheduled reports, the Outbox and the Audit log, and the alerts bell's actions.
 
 The views open from the gear menu of the navbar and live in the URL as
 ``?view=status``, ``?view=schedules`` or ``?view=outbox`` (beside the tab and
@@ -8,13 +8,14 @@ takes ``view`` out of the URL and shows the tab the URL still names. A
 client's detail (``?client=``) opens over a view as over a tab.
 
 Who sees and may do what is in ``dashboard.auth.permissions``; every callback
-that changes something checks it on the server. The Outbox is for admins
-only: the gear menu does not offer it to others, and the view refuses them.
+that changes something checks it on the server. The Outbox and the Audit log
+are for admins only: the gear menu does not offer them to others, and the
+views refuse them.
 
 Modules: ``frame`` (which view the URL names, the gear menu, the area the
 views draw in, their page header), ``callbacks`` (showing and switching the
-views), ``status``, ``schedules``, ``outbox`` (one view each), ``alerts``
+views), ``status``, ``schedules``, ``outbox``, ``audit_log`` (one view each), ``alerts``
 (the bell's list, mark as read, the test notification), ``models`` (their
-view models), ``jobs`` (the background work of "Recalculate now" and "Run
-now").
+view models). The background work of "Recalculate now" and "Run now" is
+``dashboard.services.jobs``.
 """

@@ -3,7 +3,8 @@
 The bell lists the latest unread alerts of the whole team (client, message,
 time in ``CSD_TIMEZONE``); a click on one opens the client's detail
 (``?client=<id>``). Admins and managers also see "Mark read" beside each
-alert, "Mark all read" (every unread alert, not only those listed) and "Send
+alert, "Mark all read" (every unread alert the bell counted, not only those
+listed; an alert raised since it was drawn stays unread) and "Send
 test notification", which mails the signed-in member through
 ``dashboard.services.mail.send_mail`` and says where the mail went: the SMTP server,
 or the outbox when SMTP is not configured. Viewers see the list only.
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin.models import BellModel, test_mail, unread_alert_ids
@@ -80,6 +81,7 @@ def bell() -> dbc.DropdownMenu:
         [
             html.H6("Loading alerts…", className="dropdown-header", id=AlertIds.HEADER),
             html.Div(id=AlertIds.LIST, style={"maxHeight": "55vh", "overflowY": "auto"}),
+            dcc.Store(id=AlertIds.SHOWN_UP_TO),
             *footer,
             html.Div(id=AlertIds.FEEDBACK, className="px-3 small", role="status"),
         ],
@@ -165,10 +167,13 @@ CALLBACKS = Callbacks()
     Input({"type": ALERT_READ, "alert": ALL}, "n_clicks"),
     Input({"type": ALERT_ACTION, "action": ALL}, "n_clicks"),
     State(ShellIds.NAVBAR_CHANGED, "data"),
+    State(AlertIds.SHOWN_UP_TO, "data"),
     prevent_initial_call=True,
 )
 @guarded("an alerts action", lambda: (no_update, "That did not work; please try again."))
-def act(_read: list[int | None], _actions: list[int | None], changed: int | None):
+def act(
+    _read: list[int | None], _actions: list[int | None], changed: int | None, shown_up_to: int | None
+):
     """Mark one alert or all unread alerts read, or send a test notification (admins and managers)."""
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not any(t["value"] for t in ctx.triggered):
@@ -179,7 +184,7 @@ def act(_read: list[int | None], _actions: list[int | None], changed: int | None
         return no_update, _test_notification()
     with write_session() as session:
         ids = (
-            unread_alert_ids(session)
+            unread_alert_ids(session, up_to=shown_up_to)
             if trigger.get("action") == MARK_ALL
             else [int(trigger["alert"])]
         )

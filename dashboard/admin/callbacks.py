@@ -8,32 +8,44 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin import outbox, schedules, status
+from dashboard.admin import audit_log, outbox, schedules, status
 from dashboard.admin.frame import BACK, View, page_header, view_of, with_view
 from dashboard.auth import permissions
 from dashboard.components import empty_state, guarded
 from dashboard.ids import ADMIN_VIEW_LINK, AdminIds, ShellIds
 from dashboard.registry import Callbacks
 
+# What a non-admin reads in place of an admin-only view.
+_ADMINS_ONLY = {
+    View.OUTBOX: (
+        "Mail that went to the outbox instead of a mail server.",
+        "Only admins can read the outbox.",
+        "Ask an admin of your team if a mail you expected is missing.",
+    ),
+    View.AUDIT: (
+        "Who signed in, exported, downloaded, changed schedules or recalculated.",
+        "Only admins can read the audit log.",
+        "Ask an admin of your team if you need to know who did something.",
+    ),
+}
+
 
 def _render(view: View) -> Any:
     if view.admin_only and not permissions.is_admin():
+        subtitle, text, hint = _ADMINS_ONLY[view]
         return html.Div(
             [
-                page_header(view, "Mail that went to the outbox instead of a mail server."),
-                dbc.Card(
-                    dbc.CardBody(
-                        empty_state(
-                            "Only admins can read the outbox.",
-                            hint="Ask an admin of your team if a mail you expected is missing.",
-                            icon_name="bi-lock",
-                        )
-                    )
-                ),
+                page_header(view, subtitle),
+                dbc.Card(dbc.CardBody(empty_state(text, hint=hint, icon_name="bi-lock"))),
             ],
             id=f"admin-{view.value}",
         )
-    module = {View.STATUS: status, View.SCHEDULES: schedules, View.OUTBOX: outbox}[view]
+    module = {
+        View.STATUS: status,
+        View.SCHEDULES: schedules,
+        View.OUTBOX: outbox,
+        View.AUDIT: audit_log,
+    }[view]
     return html.Div(module.layout(), id=f"admin-{view.value}")
 
 

@@ -26,22 +26,29 @@ class View(StrEnum):
     STATUS = "status"
     SCHEDULES = "schedules"
     OUTBOX = "outbox"
+    AUDIT = "audit"
 
     @property
     def label(self) -> str:
-        return {"status": "System status", "schedules": "Scheduled reports", "outbox": "Outbox"}[
-            self.value
-        ]
+        return {
+            "status": "System status",
+            "schedules": "Scheduled reports",
+            "outbox": "Outbox",
+            "audit": "Audit log",
+        }[self.value]
 
     @property
     def icon_name(self) -> str:
-        return {"status": "bi-activity", "schedules": "bi-calendar-week", "outbox": "bi-envelope"}[
-            self.value
-        ]
+        return {
+            "status": "bi-activity",
+            "schedules": "bi-calendar-week",
+            "outbox": "bi-envelope",
+            "audit": "bi-journal-text",
+        }[self.value]
 
     @property
     def admin_only(self) -> bool:
-        return self is View.OUTBOX
+        return self in (View.OUTBOX, View.AUDIT)
 
 
 def view_of(search: str | None) -> View | None:

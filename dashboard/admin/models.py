@@ -8,9 +8,10 @@ call them. Nothing here imports Dash. Every time is shown in the display zone
 
 Decisions where the brief was open:
 
-- A run still marked running more than ``SCORING_LEASE`` (an hour) after it
-  started is shown as "Interrupted": its process stopped without recording
-  an outcome, and it no longer blocks "Recalculate now".
+- A run whose process died without recording an outcome is stored as
+  "interrupted" (``data.repositories.runs.settle_dead_runs``, called before
+  the page and "Recalculate now" look), so it no longer blocks
+  "Recalculate now" and is listed as "Interrupted".
 - The progress of a running recalculation is its elapsed time against the
   duration of the last successful run (capped at 95% until it finishes);
   without an earlier run it is shown as an animated bar without a share.
@@ -37,10 +38,10 @@ from dashboard.formatting import (
     local_time_text,
     seconds_text,
 )
-from dashboard.services.scheduler import SCORING_LEASE
-from data.models import RunStatus
+from data.models import AuditAction, RunStatus
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import alerts as alerts_repo
+from data.repositories import audit as audit_repo
 from data.repositories import outbox as outbox_repo
 from data.repositories import runs as runs_repo
 from data.repositories import schedules as schedules_repo
@@ -119,23 +120,25 @@ _STATE_LABELS = {
     RunStatus.SUCCEEDED.value: "Succeeded",
     RunStatus.FAILED.value: "Failed",
     RunStatus.RUNNING.value: "Running",
-    "interrupted": "Interrupted",
+    RunStatus.INTERRUPTED.value: "Interrupted",
 }
 
 
-def run_state(status: str, started_at: pd.Timestamp, now: pd.Timestamp) -> str:
-    """``succeeded``/``failed``/``running``, or ``interrupted`` for a run running longer than the lease."""
-    if status == RunStatus.RUNNING.value and now - started_at > pd.Timedelta(SCORING_LEASE):
-        return "interrupted"
-    return status
+FAILED_FOR_NON_ADMINS = "The run failed; an admin can see why."
 
 
-def run_rows(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> list[RunRow]:
-    """The runs of ``runs.runs_frame`` (newest first) as the status page lists them."""
+def run_rows(
+    frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp, show_errors: bool = True
+) -> list[RunRow]:
+    """The runs of ``runs.runs_frame`` (newest first) as the status page lists them.
+
+    A failed run's recorded error (a database error's SQL text, file paths) is
+    shown when ``show_errors`` (to admins); the others read a plain sentence.
+    """
     rows = []
     for run in frame.itertuples(index=False):
         started = pd.Timestamp(run.started_at)
-        state = run_state(str(run.status), started, now)
+        state = str(run.status)
         if state == RunStatus.RUNNING.value:
             duration = f"{seconds_text((now - started).total_seconds())} so far"
         else:
@@ -151,7 +154,9 @@ def run_rows(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> list[
                 clients_scored=_int(run.clients_scored),
                 interventions_created=_int(run.interventions_created),
                 alerts_created=_int(run.alerts_created),
-                error=first_line(run.error, MAX_ERROR_SHOWN),
+                error=first_line(run.error, MAX_ERROR_SHOWN)
+                if show_errors or state != RunStatus.FAILED.value or _missing(run.error)
+                else FAILED_FOR_NON_ADMINS,
                 started_at=started,
             )
         )
@@ -185,6 +190,8 @@ def finished_run_text(row: RunRow) -> tuple[bool, str]:
             f"Recalculation finished in {row.duration}: {row.clients_scored:,} clients scored, "
             f"{row.alerts_created:,} new alerts, {row.interventions_created:,} automatic interventions."
         )
+    if row.state == RunStatus.INTERRUPTED.value:
+        return False, f"The recalculation was interrupted: {row.error or 'its process stopped.'}"
     return (
         False,
         f"The recalculation failed after {row.duration}: {row.error or 'no reason recorded'}",
@@ -216,9 +223,15 @@ def status_model(
     scheduler_on: bool,
     score_at: tuple[int, int],
     smtp_host: str | None,
+    show_errors: bool = True,
 ) -> StatusModel:
-    """The System status: the last runs, the data refresh time, the scheduler and the mail route."""
-    rows = run_rows(runs_repo.runs_frame(session, limit=RUNS_SHOWN), zone=zone, now=now)
+    """The System status: the last runs, the data refresh time, the scheduler and the mail route.
+
+    ``show_errors``: the failed runs' recorded errors (admins); else a plain sentence.
+    """
+    rows = run_rows(
+        runs_repo.runs_frame(session, limit=RUNS_SHOWN), zone=zone, now=now, show_errors=show_errors
+    )
     success = runs_repo.last_successful_run(session)
     refreshed = refreshed_day = ""
     expected = None
@@ -250,25 +263,20 @@ def status_model(
 
 
 def run_started_at(
-    session: Session, at: pd.Timestamp, *, zone: ZoneInfo, now: pd.Timestamp
+    session: Session,
+    at: pd.Timestamp,
+    *,
+    zone: ZoneInfo,
+    now: pd.Timestamp,
+    show_errors: bool = True,
 ) -> RunRow | None:
     """The run that started exactly at ``at`` (a recalculation's request time), or None yet."""
     frame = runs_repo.runs_frame(session, limit=RUNS_SHOWN)
     if frame.empty:
         return None
     match = frame[pd.to_datetime(frame["started_at"], utc=True) == at]
-    rows = run_rows(match, zone=zone, now=now)
+    rows = run_rows(match, zone=zone, now=now, show_errors=show_errors)
     return rows[0] if rows else None
-
-
-def going_run(session: Session, *, now: pd.Timestamp) -> pd.Timestamp | None:
-    """The start of a scoring run that is going now (not interrupted), or None."""
-    latest = runs_repo.latest_run(session)
-    if latest is None or latest.status != RunStatus.RUNNING:
-        return None
-    started = pd.Timestamp(latest.started_at)
-    started = started.tz_localize("UTC") if started.tzinfo is None else started
-    return started if run_state(RunStatus.RUNNING.value, started, now) == "running" else None
 
 
 # -- Scheduled reports --------------------------------------------------------------------
@@ -484,6 +492,93 @@ def outbox_model(session: Session, *, zone: ZoneInfo, now: pd.Timestamp) -> list
     return outbox_rows(outbox_repo.outbox_frame(session, limit=OUTBOX_SHOWN), zone=zone, now=now)
 
 
+# -- the audit log ------------------------------------------------------------------------
+
+AUDIT_SHOWN = 200
+AUDIT_LABELS: dict[str, str] = {
+    AuditAction.SIGN_IN.value: "Signed in",
+    AuditAction.SIGN_IN_FAILED.value: "Sign-in failed",
+    AuditAction.SIGN_IN_REFUSED.value: "Sign-in refused (too many)",
+    AuditAction.TOKEN_ISSUED.value: "API token issued",
+    AuditAction.TOKEN_REFUSED.value: "API token refused",
+    AuditAction.SIGN_OUT.value: "Signed out",
+    AuditAction.EXPORT.value: "Exported",
+    AuditAction.REPORT_DOWNLOAD.value: "Report downloaded",
+    AuditAction.SCHEDULE_CREATED.value: "Schedule created",
+    AuditAction.SCHEDULE_CHANGED.value: "Schedule changed",
+    AuditAction.SCHEDULE_DELETED.value: "Schedule deleted",
+    AuditAction.RECALCULATION.value: "Recalculation",
+}
+# The audit log's "When" choices: how far back, None for all.
+AUDIT_PERIODS: dict[str, pd.Timedelta | None] = {
+    "24h": pd.Timedelta(hours=24),
+    "7d": pd.Timedelta(days=7),
+    "30d": pd.Timedelta(days=30),
+    "all": None,
+}
+AUDIT_PERIOD_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
+FAILED_ACTIONS = frozenset(
+    {AuditAction.SIGN_IN_FAILED.value, AuditAction.SIGN_IN_REFUSED.value, AuditAction.TOKEN_REFUSED.value}
+)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    when: str
+    action: str  # its label
+    failed: bool  # a refused sign-in or token, shown as a warning
+    actor: str
+    address: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AuditModel:
+    rows: list[AuditRow]
+    total: int  # events matching the filters, of which ``rows`` are the latest
+
+
+def audit_rows(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> list[AuditRow]:
+    """The events of ``audit.audit_frame`` (newest first) as the Audit log lists them."""
+    return [
+        AuditRow(
+            id=int(event.id),
+            when=local_time_text(event.at, zone, now=now),
+            action=AUDIT_LABELS.get(str(event.action), str(event.action)),
+            failed=str(event.action) in FAILED_ACTIONS,
+            actor=_text(event.actor) or "–",
+            address=_text(event.address) or "–",
+            subject=_text(event.subject),
+            detail=_text(event.detail),
+        )
+        for event in frame.itertuples(index=False)
+    ]
+
+
+def audit_model(
+    session: Session,
+    *,
+    actions: list[str] | None,
+    who: str | None,
+    period: str,
+    zone: ZoneInfo,
+    now: pd.Timestamp,
+) -> AuditModel:
+    """The latest ``AUDIT_SHOWN`` events of the kinds, member and period chosen, and how many match."""
+    span = AUDIT_PERIODS.get(period, AUDIT_PERIODS["7d"])
+    since = (now - span).to_pydatetime() if span is not None else None
+    frame, total = audit_repo.audit_frame(
+        session,
+        actions=[action for action in actions or [] if action in AUDIT_LABELS] or None,
+        who=(who or "").strip() or None,
+        since=since,
+        limit=AUDIT_SHOWN,
+    )
+    return AuditModel(audit_rows(frame, zone=zone, now=now), total)
+
+
 # -- the alerts bell ----------------------------------------------------------------------
 
 
@@ -500,6 +595,8 @@ class BellAlert:
 class BellModel:
     unread: int
     alerts: list[BellAlert]
+    newest_id: int | None = None  # the newest unread alert when the bell was drawn
+
 
     @property
     def header(self) -> str:
@@ -529,14 +626,23 @@ def bell_model(
     """The unread count and the latest ``limit`` unread alerts, newest first."""
     frame = alerts_repo.alerts_frame(session, unread_only=True, limit=limit)
     return BellModel(
-        alerts_repo.unread_alert_count(session), bell_alerts(frame, zone=zone, now=now)
+        alerts_repo.unread_alert_count(session),
+        bell_alerts(frame, zone=zone, now=now),
+        int(frame["id"].max()) if len(frame) else None,
     )
 
 
-def unread_alert_ids(session: Session) -> list[int]:
-    """The ids of every unread alert ("mark all read")."""
+def unread_alert_ids(session: Session, *, up_to: int | None) -> list[int]:
+    """The ids of the unread alerts up to alert ``up_to``, the newest the member was shown.
+
+    "Mark all read" marks what the bell counted when it was drawn; an alert
+    raised since (a higher id) stays unread until it has been seen. Nothing
+    when the bell showed none (``up_to`` None).
+    """
+    if up_to is None:
+        return []
     frame = alerts_repo.alerts_frame(session, unread_only=True, limit=None)
-    return [int(value) for value in frame["id"]]
+    return [int(value) for value in frame["id"] if int(value) <= up_to]
 
 
 def test_mail(name: str, *, zone: ZoneInfo, now: pd.Timestamp) -> tuple[str, str]:

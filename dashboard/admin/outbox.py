@@ -19,7 +19,7 @@ from dashboard.admin.frame import View, page_header
 from dashboard.admin.models import OUTBOX_SHOWN, OutboxRow, outbox_model
 from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
-from dashboard.components import empty_state, error_state, guarded, icon
+from dashboard.components import empty_state, error_state, guarded, icon, newest_first_card
 from dashboard.ids import OUTBOX_ATTACHMENT, OutboxIds, outbox_attachment_id
 from dashboard.registry import Callbacks
 from dashboard.sessions import read_session
@@ -87,23 +87,14 @@ def outbox_table(rows: list[OutboxRow]) -> Any:
                 id=f"ob-mail-{row.id}",
             )
         )
-    table = dbc.Table(
-        [
-            html.Thead(html.Tr([html.Th("Time", style={"width": "9rem"}), html.Th("To", style={"width": "16rem"}),
-                                html.Th("Subject (click to read)"), html.Th("Attachment")])),
-            html.Tbody(body),
-        ],
-        hover=True, size="sm", class_name="mb-0 align-middle", responsive=True,
-    )  # fmt: skip
+    header = [html.Th("Time", style={"width": "9rem"}), html.Th("To", style={"width": "16rem"}),
+              html.Th("Subject (click to read)"), html.Th("Attachment")]  # fmt: skip
     title = (
         f"Latest {len(rows)} mails"
         if len(rows) >= OUTBOX_SHOWN
         else f"{len(rows)} mail{'s' if len(rows) != 1 else ''}"
     )
-    return dbc.Card(
-        [dbc.CardHeader(html.Span(f"{title}, newest first", className="fw-semibold")), table],
-        class_name="mb-3",
-    )
+    return newest_first_card(title, header, body)
 
 
 CALLBACKS = Callbacks()

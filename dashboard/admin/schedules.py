@@ -3,7 +3,7 @@
 Everyone sees the list: name, when it runs, the report (period, segment,
 format), recipients, the next run and the last run with its result. Admins
 and managers create, edit and delete schedules in a dialog, and "Run now"
-builds and delivers one at once, in the background (``dashboard.admin.jobs``):
+builds and delivers one at once, in the background (``dashboard.services.jobs``):
 the page polls until the schedule's last run is recorded and then says how
 it went. Viewers read only; every callback that changes something checks the
 role on the server.
@@ -25,7 +25,6 @@ from flask import current_app
 
 from dashboard import formatting, settings
 from dashboard.admin.frame import View, page_header
-from dashboard.admin.jobs import REPORT_RUN_LEASE, start_report_run
 from dashboard.admin.models import (
     FIELD_LABELS,
     HOURS,
@@ -39,6 +38,7 @@ from dashboard.admin.models import (
     schedules_model,
 )
 from dashboard.auth import permissions
+from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import (
@@ -49,11 +49,13 @@ from dashboard.ids import (
     schedule_error_id,
 )
 from dashboard.registry import Callbacks, unchanged
+from dashboard.services.jobs import REPORT_RUN_LEASE, start_report_run
 from dashboard.services.scheduler import scheduler_enabled
 from dashboard.sessions import app_database_url, read_session, write_session
+from data.models import AuditAction
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import schedules as schedules_repo
-from data.repositories.schedules import ScheduleError
+from data.repositories.schedules import ScheduleChanged, ScheduleError
 from scoring.enums import Period, Segment
 
 POLL_MS = 2000
@@ -491,8 +493,11 @@ def open_editor(_new: list[int | None], _edit: list[int | None]) -> dict[str, An
             return _editor(
                 is_open=False, feedback=_feedback(False, "That schedule no longer exists.")
             )
-        values = schedule_form_values(match.iloc[0].to_dict())
-        title, editing = f"Edit “{values['name']}”", int(trigger["schedule"])
+        row = match.iloc[0].to_dict()
+        values = schedule_form_values(row)
+        # The version it was opened on goes with the save: a change made meanwhile is not overwritten.
+        editing = {"id": int(trigger["schedule"]), "version": int(row["version"])}
+        title = f"Edit “{values['name']}”"
     return _editor(
         is_open=True,
         title=title,
@@ -538,8 +543,11 @@ def _saved(errors: dict[str, str] | None = None, **changed: Any) -> dict[str, An
     return {**unchanged(SAVE_OUTPUTS), **_marked(errors or {}), **changed}
 
 
-def _write(editing: int | None, fields: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-    """Create or change the schedule: it, or the field the rules refused (None: it is gone)."""
+def _write(editing: dict | None, fields: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    """Create or change the schedule: it, or the field the rules refused (None: it is gone).
+
+    Raises ``ScheduleChanged`` when someone else saved the schedule since it was opened.
+    """
     try:
         with write_session() as session:
             if editing is None:
@@ -548,13 +556,24 @@ def _write(editing: int | None, fields: dict[str, Any]) -> tuple[Any, dict[str, 
                 )
             else:
                 schedule = schedules_repo.update_schedule(
-                    session, int(editing), zone=display_zone(), **fields
+                    session,
+                    int(editing["id"]),
+                    zone=display_zone(),
+                    version=int(editing["version"]),
+                    **fields,
                 )
-            return (schedule.name, schedule.next_run_at), {}
+            written = (schedule.name, schedule.next_run_at)
+            recipients = schedule.recipients
     except ScheduleError as error:
         return (), {error.field: error_text(error)}
     except LookupError:
         return None, {}
+    audit(
+        AuditAction.SCHEDULE_CREATED if editing is None else AuditAction.SCHEDULE_CHANGED,
+        subject=written[0],
+        detail=f"to {recipients}",
+    )
+    return written, {}
 
 
 @CALLBACKS.callback(
@@ -574,7 +593,7 @@ def _write(editing: int | None, fields: dict[str, Any]) -> tuple[Any, dict[str, 
         ),
     },
 )
-def save(clicks: int | None, editing: int | None, changed: int | None, *values: Any):
+def save(clicks: int | None, editing: dict | None, changed: int | None, *values: Any):
     """Create or change the schedule; a bad field is shown beside it and nothing is written."""
     if not clicks:
         raise PreventUpdate
@@ -584,7 +603,10 @@ def save(clicks: int | None, editing: int | None, changed: int | None, *values: 
     errors = schedule_field_errors(fields)
     written: Any = ()
     if not errors:
-        written, errors = _write(editing, fields)
+        try:
+            written, errors = _write(editing, fields)
+        except ScheduleChanged as conflict:
+            return _saved(form_error=dbc.Alert(str(conflict), color="warning", class_name="mb-0 py-2"))
     if written is None:
         message = _feedback(False, "That schedule no longer exists.")
         return _saved(is_open=False, changed=(changed or 0) + 1, feedback=message, form_error=None)
@@ -658,7 +680,10 @@ def delete(_delete: int | None, _keep: int | None, deleting: int | None, changed
     with write_session() as session:
         schedule = session.get(schedules_repo.ReportSchedule, int(deleting))
         name = schedule.name if schedule is not None else None
+        recipients = schedule.recipients if schedule is not None else ""
         schedules_repo.delete_schedule(session, int(deleting))
+    if name:
+        audit(AuditAction.SCHEDULE_DELETED, subject=name, detail=f"was sent to {recipients}")
     text = f"Deleted “{name}”." if name else "That schedule had already been deleted."
     return _closed(_feedback(True, text), changed=(changed or 0) + 1)
 

@@ -2,8 +2,11 @@
 
 The guide's Troubleshooting starts here ("check system status", "check the
 data refresh timestamp", "manually trigger score recalculation"). Everyone
-sees the page; only admins have "Recalculate now", which starts a run in a
-background thread (``dashboard.admin.jobs``) and returns at once. The page
+sees the page; admins and managers have "Recalculate now" (the API's
+recalculation takes the same roles), which starts a run in a background
+thread (``dashboard.services.jobs``) and returns at once. Managers have it
+because the guide's troubleshooting ("manually trigger score recalculation")
+is a team lead's step, and they could already do it through the API. The page
 then polls every ``POLL_MS`` while a run is going (anyone's: the daily job's
 too), showing its progress, and says how the recalculation ended when its row
 in ``scoring_runs`` is finished. A second recalculation is refused while a
@@ -22,7 +25,6 @@ from flask import current_app
 
 from dashboard import settings
 from dashboard.admin.frame import View, page_header
-from dashboard.admin.jobs import start_recalculation
 from dashboard.admin.models import (
     RunRow,
     StatusModel,
@@ -32,12 +34,16 @@ from dashboard.admin.models import (
     status_model,
 )
 from dashboard.auth import permissions
+from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, guarded, icon
 from dashboard.ids import ShellIds, StatusIds
 from dashboard.registry import Callbacks, unchanged
+from dashboard.services.jobs import start_recalculation
 from dashboard.services.scheduler import scheduler_enabled
-from dashboard.sessions import app_database_url, read_session
+from dashboard.sessions import app_database_url, read_session, write_session
+from data.models import AuditAction
+from data.repositories.runs import settle_dead_runs
 
 POLL_MS = 1500
 START_TIMEOUT_SECONDS = 60  # a recalculation whose run row has not appeared by then did not start
@@ -52,12 +58,11 @@ _STATE_COLOURS = {
 
 def layout() -> html.Div:
     """The view's frame; ``refresh`` fills in the facts and the runs."""
-    admin = permissions.is_admin()
     actions: list[Any] = []
-    if not admin:
+    if not permissions.can_write():
         actions.append(
             html.Span(
-                [icon("bi-lock", "me-1"), "Only admins can recalculate the scores."],
+                [icon("bi-lock", "me-1"), "Only admins and managers can recalculate the scores."],
                 className="text-muted small",
             )
         )
@@ -136,7 +141,7 @@ def facts(model: StatusModel) -> dbc.Row:
         )
         detail = (
             latest.error
-            if latest.state == "failed"
+            if latest.state in ("failed", "interrupted")
             else f"Started {latest.started} · {latest.duration}"
         )
         latest_card = _fact(
@@ -285,6 +290,8 @@ def _feedback(ok: bool, text: str) -> dbc.Alert:
 def _model(now: pd.Timestamp) -> StatusModel:
     configured = settings.current()
     smtp = configured.smtp
+    with write_session() as session:  # a run whose process died is marked interrupted first
+        settle_dead_runs(session)
     with read_session() as session:
         return status_model(
             session,
@@ -293,6 +300,7 @@ def _model(now: pd.Timestamp) -> StatusModel:
             scheduler_on=scheduler_enabled(current_app.config),
             score_at=configured.score_at,
             smtp_host=f"{smtp.host}:{smtp.port}" if smtp else None,
+            show_errors=permissions.is_admin(),
         )
 
 
@@ -316,15 +324,16 @@ def _not_started(message: str) -> dict[str, Any]:
     "starting a recalculation", lambda: _not_started("The recalculation could not be started.")
 )
 def recalculate(clicks: int | None) -> dict[str, Any]:
-    """Start a recalculation in the background (admins only; refused while a run is going)."""
+    """Start a recalculation in the background (admins and managers; refused while a run is going)."""
     if not clicks:
         raise PreventUpdate
-    if not permissions.is_admin():
-        return _not_started(f"{permissions.NOT_AN_ADMIN} Ask an admin to recalculate the scores.")
+    if not permissions.can_write():
+        return _not_started("Only admins and managers can recalculate the scores.")
     now = utc_now().floor("s")
     started = start_recalculation(app_database_url() or "", now=now, zone=display_zone())
     if not started.started:
         return {**_not_started(started.message), "poll_off": False}
+    audit(AuditAction.RECALCULATION, subject=f"run {started.run_id}", detail="Recalculate now")
     return {"request": {"at": now.isoformat()}, "poll_off": False, "feedback": None}
 
 
@@ -370,7 +379,9 @@ def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None
     if request and request.get("at"):
         at = pd.Timestamp(request["at"])
         with read_session() as session:
-            run = run_started_at(session, at, zone=display_zone(), now=now)
+            run = run_started_at(
+                session, at, zone=display_zone(), now=now, show_errors=permissions.is_admin()
+            )
         if run is not None and run.state != "running":
             feedback = _feedback(*finished_run_text(run))
             navbar = (navbar_changed or 0) + 1
@@ -389,5 +400,5 @@ def refresh(_ticks: int | None, request: dict | None, navbar_changed: int | None
         "request": None if resolved else no_update,
         "feedback": feedback,
         "navbar_changed": navbar,
-        "recalculate_off": going or not permissions.is_admin(),
+        "recalculate_off": going or not permissions.can_write(),
     }

@@ -3,7 +3,7 @@
 - ``POST /api/auth/token``: a bearer token for an email and password (public);
 - ``/api/admin/customer-success/health-scores`` (GET, POST),
   ``.../interventions`` (GET, POST), ``.../interventions/{id}`` (GET, PUT,
-  DELETE), ``.../metrics`` (GET), ``.../risk-segments`` (GET) and ``.../reports`` (GET,
+  DELETE), ``.../runs/{id}`` (GET, a scoring run's state), ``.../metrics`` (GET), ``.../risk-segments`` (GET) and ``.../reports`` (GET,
   a PDF or a zip of CSV files): bearer token
   required, viewers read only;
 - ``GET /api/openapi.json`` and ``GET /api/docs``: the spec (public).
@@ -30,6 +30,7 @@ def load_operations() -> list:
         metrics,
         reports,
         risk_segments,
+        runs,
         token_endpoint,
     )
     from dashboard.api.operations import OPERATIONS

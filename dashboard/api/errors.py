@@ -20,6 +20,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 API_PREFIX = "/api/"
+# gunicorn.conf.py lets request lines up to 8 KB through, so the API answers these in JSON.
+MAX_URL_LENGTH = 4096
 
 # The code of each HTTP status that the API may answer with, when no better one is given.
 STATUS_CODES: dict[int, str] = {
@@ -30,7 +32,9 @@ STATUS_CODES: dict[int, str] = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
 }
@@ -111,6 +115,8 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     """HTTP errors under /api/ as JSON; elsewhere, Flask's own answer."""
     if not is_api_request():
         return error
+    if error.response is not None:  # an answer made already, e.g. the sign-in limit's 429
+        return error.response
     status = error.code or 500
     headers = {}
     if status == 405:
@@ -118,6 +124,15 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
         headers["Allow"] = ", ".join(sorted(allowed))
     message = _HTTP_MESSAGES.get(status, "The request failed.")
     return error_response(status, message, headers=headers)
+
+
+def refuse_long_url() -> Response | None:
+    """414 in JSON for an API URL longer than ``MAX_URL_LENGTH`` (run before anything else)."""
+    if is_api_request() and len(request.full_path) > MAX_URL_LENGTH:
+        return error_response(
+            414, f"The URL is longer than {MAX_URL_LENGTH:,} characters; send fewer parameters."
+        )
+    return None
 
 
 def _unexpected_error(error: Exception) -> Response:
@@ -133,6 +148,7 @@ def register_error_handlers(server: Flask, blueprint: Blueprint) -> None:
     answer for every request routed to it, and the server's for API paths that
     no rule matched.
     """
+    server.before_request_funcs.setdefault(None, []).insert(0, refuse_long_url)
     blueprint.register_error_handler(ApiError, api_error_response)
     blueprint.register_error_handler(HTTPException, _http_error)
     blueprint.register_error_handler(Exception, _unexpected_error)

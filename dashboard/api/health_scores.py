@@ -1,4 +1,10 @@
-"""``/api/admin/customer-success/health-scores``: the current scores, and recalculating them."""
+"""``/api/admin/customer-success/health-scores``: the current scores, and recalculating them.
+
+A recalculation is a background run (``dashboard.services.jobs``, the path of
+"Recalculate now"): the request answers 202 with the run's URL at once, so no
+worker is held for the length of a run and no request waits on the scoring
+lock.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from flask import current_app
 from dashboard.api.errors import ApiError
 from dashboard.api.frames import as_date, records
 from dashboard.api.operations import operation
+from dashboard.api.runs import run_url
 from dashboard.api.schemas import (
     HealthScoreRow,
     HealthScoresPage,
@@ -16,10 +23,13 @@ from dashboard.api.schemas import (
     Pagination,
     RecalculateRequest,
     RecalculateResponse,
-    RecalculateResult,
+    RunStarted,
 )
+from dashboard.auth.audit import audit
+from dashboard.clock import display_zone, utc_now
+from dashboard.services.jobs import start_recalculation
 from dashboard.sessions import write_session
-from data.db import session_factory
+from data.models import AuditAction
 from data.repositories.clients import existing_client_ids
 from data.repositories.scores import current_scores
 
@@ -86,64 +96,72 @@ def pagination(page: int, limit: int, total: int) -> Pagination:
     PATH,
     summary="Recalculate today's health scores",
     description=(
-        "Score the given clients (every client when `client_ids` is omitted) for today, with "
-        "trends, alerts and automatic interventions, as the daily job does. Clients already "
-        "scored today are skipped unless `force_recalculate` is true."
+        "Start a scoring run for today, in the background, for the given clients (every client "
+        "when `client_ids` is omitted), with trends, alerts (mailed as the daily job mails them) "
+        "and automatic interventions, as the daily job does. Clients already scored today are "
+        "skipped unless `force_recalculate` is true. Answers 202 at once with the run's URL "
+        "(`GET runs/{id}`, also in `Location`), to read until its status is no longer "
+        "`running`; 409 with that run's id and URL while another run is going. Admins and "
+        "managers, as Recalculate now in the app."
     ),
     tag="Health scores",
     response=RecalculateResponse,
+    status=202,
     body=RecalculateRequest,
     body_required=False,
     write=True,
-    errors=(400, 401, 403, 415),
+    errors=(400, 401, 403, 409, 415),
+    links={"GetRun": ("get_run", {"run_id": "$response.body#/data/run_id"})},
 )
-def recalculate_health_scores(body: RecalculateRequest) -> RecalculateResponse:
+def recalculate_health_scores(body: RecalculateRequest) -> tuple[RecalculateResponse, dict]:
     client_ids = list(dict.fromkeys(body.client_ids)) if body.client_ids is not None else None
     if client_ids is not None:
-        with write_session() as db:
-            known = existing_client_ids(db, client_ids)
-        unknown = [client_id for client_id in client_ids if client_id not in known]
-        if unknown:
-            listed = ", ".join(unknown[:MAX_UNKNOWN_LISTED]) + (
-                " ..." if len(unknown) > MAX_UNKNOWN_LISTED else ""
-            )
-            raise ApiError(
-                400,
-                f"Invalid field client_ids: no client with id {listed}.",
-                code="invalid_body",
-                details=[
-                    {
-                        "field": f"client_ids[{client_ids.index(client_id)}]",
-                        "message": "no client with this id",
-                    }
-                    for client_id in unknown[:MAX_UNKNOWN_LISTED]
-                ],
-            )
-    outcome = run_scoring_job(
-        current_app.config["DATABASE_URL"], client_ids=client_ids, force=body.force_recalculate
+        _refuse_unknown(client_ids)
+    started = start_recalculation(
+        current_app.config["DATABASE_URL"],
+        now=utc_now().floor("s"),
+        zone=display_zone(),
+        client_ids=client_ids,
+        force=body.force_recalculate,
     )
-    return RecalculateResponse(data=outcome)
-
-
-def run_scoring_job(
-    database_url: str, *, client_ids: list[str] | None, force: bool
-) -> RecalculateResult:
-    """Run the daily scoring job for today (``data.scoring_job.run_scoring``) and report its counts."""
-    from data.scoring_job import ScoringFailed, run_scoring
-
-    try:
-        summary = run_scoring(session_factory(database_url), client_ids=client_ids, force=force)
-    except ScoringFailed:
-        current_app.logger.exception("Recalculation through the API failed")
+    if not started.started:
         raise ApiError(
-            500,
-            "The scoring run failed and wrote nothing; the error is recorded with the scoring runs.",
-            code="scoring_failed",
-        ) from None
-    return RecalculateResult(
-        as_of=summary.as_of,
-        clients_scored=summary.clients_scored,
-        clients_skipped=summary.clients_skipped,
-        interventions_created=summary.interventions_created,
-        alerts_created=summary.alerts_created,
+            409,
+            started.message.replace("appears here", "is at its URL")
+            if started.run_id is not None
+            else started.message,
+            code="run_going",
+            details={"run_id": started.run_id, "url": run_url(started.run_id)}
+            if started.run_id is not None
+            else None,
+        )
+    url = run_url(started.run_id)
+    audit(
+        AuditAction.RECALCULATION,
+        subject=f"run {started.run_id}",
+        detail=f"API; {len(client_ids):,} clients" if client_ids else "API; every client",
+    )
+    return RecalculateResponse(data=RunStarted(run_id=started.run_id, url=url)), {"Location": url}
+
+
+def _refuse_unknown(client_ids: list[str]) -> None:
+    with write_session() as db:
+        known = existing_client_ids(db, client_ids)
+    unknown = [client_id for client_id in client_ids if client_id not in known]
+    if not unknown:
+        return
+    listed = ", ".join(unknown[:MAX_UNKNOWN_LISTED]) + (
+        " ..." if len(unknown) > MAX_UNKNOWN_LISTED else ""
+    )
+    raise ApiError(
+        400,
+        f"Invalid field client_ids: no client with id {listed}.",
+        code="invalid_body",
+        details=[
+            {
+                "field": f"client_ids[{client_ids.index(client_id)}]",
+                "message": "no client with this id",
+            }
+            for client_id in unknown[:MAX_UNKNOWN_LISTED]
+        ],
     )

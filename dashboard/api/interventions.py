@@ -107,6 +107,17 @@ def list_interventions(query: InterventionsQuery) -> InterventionsPage:
     body=InterventionCreate,
     write=True,
     errors=(400, 401, 403, 415),
+    links={
+        "GetIntervention": ("get_intervention", {"intervention_id": "$response.body#/data/id"}),
+        "UpdateIntervention": (
+            "update_intervention",
+            {"intervention_id": "$response.body#/data/id"},
+        ),
+        "CancelIntervention": (
+            "cancel_intervention",
+            {"intervention_id": "$response.body#/data/id"},
+        ),
+    },
 )
 def create_intervention(body: InterventionCreate) -> tuple[InterventionResponse, dict[str, str]]:
     with _answering_errors(), write_session() as db:
@@ -169,8 +180,10 @@ def update_intervention(intervention_id: int, body: InterventionUpdate) -> Inter
     ITEM_PATH,
     summary="Cancel an intervention",
     description=(
-        "Cancels an open intervention and keeps it, with its history. 409 when it is already "
-        "completed or cancelled, or when `version` is given and is not the current one."
+        "Cancels an open intervention and keeps it, with its history (the guide's \"Cancel "
+        "intervention\"): a GET afterwards still returns it, with status `cancelled`. 409 when "
+        "it is already completed or cancelled, or when `version` is given and is not the "
+        "current one."
     ),
     tag="Interventions",
     response=InterventionResponse,

@@ -34,10 +34,16 @@ ERROR_DESCRIPTIONS = {
     401: "No valid bearer token (missing, garbled or expired), or wrong credentials",
     403: "The role may only read",
     404: "No such resource",
-    409: "Stale `version`, a status move that is not allowed, or the intervention is closed",
+    409: "Stale `version`, a status move that is not allowed, the intervention is closed, "
+    "or (a recalculation) another scoring run is going: `details` has its `run_id` and `url`",
     415: "The body is not application/json",
+    429: "Too many sign-in attempts for this account or from this address; wait `Retry-After` seconds",
 }
-SUCCESS_DESCRIPTIONS = {200: "OK", 201: "Created"}
+SUCCESS_DESCRIPTIONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: the work goes on in the background",
+}
 
 
 def openapi_path(rule: str, prefix: str) -> str:
@@ -137,8 +143,16 @@ def _operation_spec(op: Operation, components: dict[str, Any]) -> dict[str, Any]
         else {media: {"schema": {"type": "string", "format": "binary"}} for media in op.files}
     )
     responses: dict[str, Any] = {
-        str(op.status): {"description": SUCCESS_DESCRIPTIONS.get(op.status, "OK"), "content": content}
+        str(op.status): {
+            "description": SUCCESS_DESCRIPTIONS.get(op.status, "OK"),
+            "content": content,
+        }
     }
+    if op.links:
+        responses[str(op.status)]["links"] = {
+            name: {"operationId": target, "parameters": parameters}
+            for name, (target, parameters) in op.links.items()
+        }
     for status in op.errors:
         responses[str(status)] = {
             "description": ERROR_DESCRIPTIONS.get(status, STATUS_CODES.get(status, "Error")),

@@ -16,7 +16,6 @@ then serialise what the handler returns through the response model.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +53,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     path_params: dict[str, str] = field(default_factory=dict)  # name -> description
     files: tuple[str, ...] = ()  # media types of a file download (``response`` is None)
+    # OpenAPI links of the success answer: name -> (operationId, {parameter: runtime expression}).
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -98,12 +99,18 @@ def build_blueprint(name: str, url_prefix: str) -> Blueprint:
     """A new blueprint with every recorded operation, and a JSON 404/405 for every other API path."""
     blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
     for op in OPERATIONS:
-        blueprint.add_url_rule(op.rule, op.endpoint, _view(op), methods=[op.method])
+        # No automatic OPTIONS answer: the spec documents none, so it is a 405 like any other.
+        blueprint.add_url_rule(
+            op.rule, op.endpoint, _view(op), methods=[op.method], provide_automatic_options=False
+        )
     known = Map(
         [Rule(url_prefix + op.rule, endpoint=op.endpoint, methods=[op.method]) for op in OPERATIONS]
     )
-    unknown = functools.partial(_unknown_path, known)
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    def unknown(unknown: str) -> Response:  # a named function: middleware reads views' names
+        return _unknown_path(known, unknown)
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     blueprint.add_url_rule(
         "/", UNKNOWN_PATH_ENDPOINT, unknown, methods=methods, defaults={"unknown": ""}
     )
@@ -116,7 +123,8 @@ def _unknown_path(known: Map, unknown: str) -> Response:
     try:
         known.bind("localhost").match(request.path, method=request.method)
     except MethodNotAllowed as exc:
-        allowed = sorted(set(exc.valid_methods or ()))
+        # The methods the spec documents (HEAD, which werkzeug adds beside GET, is not one).
+        allowed = sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"})
         raise ApiError(
             405,
             f"{request.method} is not allowed here; use {', '.join(allowed)}.",
@@ -159,14 +167,18 @@ def _view(op: Operation) -> Callable[..., Response]:
 
 
 def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
-    """The query string validated by ``model``; an empty value counts as absent. 400 on any bad parameter."""
+    """The query string validated by ``model``. 400 on any bad parameter.
+
+    An empty value is a value: ``period=`` is refused as an unknown period, as
+    the spec says, rather than taken for the default; an empty ``search`` is
+    text, and searches for nothing in particular.
+    """
     values: dict[str, str] = {}
     for key in request.args:
         given = request.args.getlist(key)
         if len(given) > 1:
             raise _invalid("query", [(key, "give this parameter once")])
-        if given[0] != "":
-            values[key] = given[0]
+        values[key] = given[0]
     if model is None:
         if values:
             raise _invalid("query", [(key, "unknown parameter") for key in values])
@@ -179,8 +191,12 @@ def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
 
 def parse_body(model: type[BaseModel], *, required: bool) -> BaseModel:
     """The JSON body validated by ``model``: 400 when malformed or invalid, 415 when not JSON, 413 when too big."""
-    request.max_content_length = MAX_BODY_BYTES
+    # One byte more than allowed is read: a chunked body (no Content-Length) is cut at the
+    # limit by the stream, and a cut body would otherwise be parsed as if it were whole.
+    request.max_content_length = MAX_BODY_BYTES + 1
     raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"The request body is over the limit of {MAX_BODY_BYTES:,} bytes.")
     if not raw.strip():
         if required:
             raise ApiError(

@@ -13,9 +13,11 @@ from flask import Response
 from dashboard.api.errors import field_error
 from dashboard.api.operations import operation
 from dashboard.api.schemas import QueryModel
+from dashboard.auth.audit import audit
 from dashboard.clock import display_zone
 from dashboard.services.reports import render_report
 from dashboard.sessions import write_session
+from data.models import AuditAction
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment
 
@@ -70,4 +72,10 @@ class ReportQuery(QueryModel):
     errors=(400, 401),
 )
 def get_report(query: ReportQuery) -> Response:
-    return report_response(query.period.value, query.segment.value, query.format.value)
+    response = report_response(query.period.value, query.segment.value, query.format.value)
+    audit(
+        AuditAction.REPORT_DOWNLOAD,
+        subject=f"{query.period.value} {query.segment.value} {query.format.value}",
+        detail="API",
+    )
+    return response

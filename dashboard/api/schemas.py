@@ -15,11 +15,13 @@ spec and the behaviour cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -44,6 +46,7 @@ MAX_PAGE = 1_000_000
 MAX_ID = 2_147_483_647
 CLIENT_ID_MAX = 64
 EARLIEST_DUE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 LATEST_DUE = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
@@ -69,6 +72,13 @@ def _utc(value: dt.datetime) -> dt.datetime:
         raise ValueError("is out of range") from None
     if not EARLIEST_DUE <= value < LATEST_DUE:
         raise ValueError("must be between 2000-01-01 and 2199-12-31")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """A query's day as ISO 8601 ``YYYY-MM-DD`` only (not a number of seconds, as pydantic also takes)."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
     return value
 
 
@@ -104,6 +114,7 @@ UtcDateTime = Annotated[
     PlainSerializer(_iso_z, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2024-01-20T10:30:00Z"]}),
 ]
+QueryDay = Annotated[dt.date, BeforeValidator(_iso_date)]
 Score = Annotated[float, Field(ge=0, le=100)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -226,18 +237,40 @@ class RecalculateRequest(BodyModel):
     force_recalculate: bool = Field(False, description="Score again clients already scored today")
 
 
-class RecalculateResult(ResponseModel):
-    as_of: dt.date
-    clients_scored: int = Field(ge=0)
-    clients_skipped: int = Field(
-        ge=0, description="Already scored today (without force_recalculate)"
-    )
-    interventions_created: int = Field(ge=0)
-    alerts_created: int = Field(ge=0)
+class RunStarted(ResponseModel):
+    run_id: RecordId
+    status: Literal["running"] = "running"
+    url: str = Field(description="Where the run's state is read: GET runs/{id}")
 
 
 class RecalculateResponse(ResponseModel):
-    data: RecalculateResult
+    data: RunStarted
+
+
+class RunState(ResponseModel):
+    id: RecordId
+    status: Literal["running", "succeeded", "failed", "interrupted"] = Field(
+        description="running; succeeded; failed (nothing written); interrupted (its process "
+        "stopped before it finished, nothing written)"
+    )
+    as_of: dt.date = Field(description="The day scored")
+    all_clients: bool = Field(description="False for a run limited to some clients")
+    started_at: UtcDateTime
+    finished_at: UtcDateTime | None
+    duration_seconds: float | None
+    clients_scored: int = Field(ge=0)
+    clients_skipped: int = Field(
+        ge=0, description="Already scored that day and left as they were (without force)"
+    )
+    interventions_created: int = Field(ge=0)
+    alerts_created: int = Field(ge=0)
+    error: str | None = Field(
+        description="Why it failed: the recorded error for admins, a plain sentence for the rest"
+    )
+
+
+class RunResponse(ResponseModel):
+    data: RunState
 
 
 # --------------------------------------------------------------------------- interventions
@@ -460,8 +493,8 @@ class RiskSegmentsQuery(PageQuery):
     search: SearchText | None = Field(
         None, description="Part of the client's or partners' names, or venue, any case"
     )
-    wedding_from: dt.date | None = Field(None, description="Wedding on or after this day")
-    wedding_to: dt.date | None = Field(None, description="Wedding on or before this day")
+    wedding_from: QueryDay | None = Field(None, description="Wedding on or after this day")
+    wedding_to: QueryDay | None = Field(None, description="Wedding on or before this day")
     activity: Literal["active", "idle", "dormant"] | None = Field(
         None,
         description="Last login or interaction: active up to 7 days ago, idle 8-30, dormant longer or never",

@@ -10,8 +10,11 @@ Configuration:
   ``instance/secret_key`` (mode 0600), so sign-ins survive restarts and
   ``csd token`` signs tokens the server accepts. With ``TESTING`` a random key
   per process is used when none is given.
-- The session cookie is HttpOnly and SameSite=Lax; ``SESSION_COOKIE_SECURE``
-  (environment ``SESSION_COOKIE_SECURE=1``) marks it HTTPS-only behind TLS.
+- The session cookie is HttpOnly and SameSite=Lax, and ``Secure`` (sent over
+  HTTPS only) whenever ``DATABASE_URL`` is set, that is in a deployment; a
+  deployment served over plain HTTP on purpose (a local trial) opts out with
+  ``SESSION_COOKIE_SECURE=0``. Without ``DATABASE_URL`` (``make run``) it is
+  not Secure unless ``SESSION_COOKIE_SECURE=1``.
   A sign-in lasts ``PERMANENT_SESSION_LIFETIME`` (default 12 hours).
 - ``LOGIN_DISABLED`` (only together with ``TESTING``) lets every request in
   as an admin stand-in: for browser tests of pages that do not test sign-in."""
@@ -65,7 +68,9 @@ def init_auth(server: Flask, config: Mapping[str, Any] | None = None) -> None:
     if "PERMANENT_SESSION_LIFETIME" not in given:
         server.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=DEFAULT_SESSION_HOURS)
     if "SESSION_COOKIE_SECURE" not in given:
-        server.config["SESSION_COOKIE_SECURE"] = Settings.from_environ().session_cookie_secure
+        server.config["SESSION_COOKIE_SECURE"] = Settings.from_environ(
+            overrides={"DATABASE_URL": configured_url}
+        ).session_cookie_secure
 
     manager = LoginManager()
     manager.anonymous_user = TestingStandIn if server.config.get("LOGIN_DISABLED") else Guest

@@ -2,6 +2,8 @@
 
 ``metrics`` (the figures of a period and segment), ``reports`` (PDF and CSV),
 ``mail`` (the outbox and SMTP), ``scheduler`` (the daily job and report
-schedules) and ``interventions`` (creating, changing and cancelling by hand,
-with the rules of DESIGN 6).
+schedules), ``jobs`` (a recalculation or a report started by a person, in the
+background), ``interventions`` (creating, changing and cancelling by hand,
+with the rules of DESIGN 6) and ``safe_csv`` (the one writer of the CSV files
+people download or receive, safe to open in a spreadsheet).
 """

@@ -356,7 +356,7 @@ def update_intervention(
                 InterventionNote(author_id=actor_id, body=body, created_at=now)
             )
     intervention.updated_at = now
-    _flush(session)
+    _flush(session, intervention)
     if "assigned_to" in effective:
         session.expire(intervention, ["assignee"])  # loaded for the old assignee
     return intervention
@@ -391,7 +391,7 @@ def cancel_intervention(
                 InterventionNote(author_id=actor_id, body=body, created_at=now)
             )
     intervention.updated_at = now
-    _flush(session)
+    _flush(session, intervention)
     return intervention
 
 
@@ -421,13 +421,21 @@ def _stamp_status(intervention: Intervention, status: InterventionStatus, now: d
         intervention.cancelled_at = now
 
 
-def _flush(session: Session) -> None:
+def _flush(session: Session, intervention: Intervention) -> None:
+    """Write the change; another writer's simultaneous change is a conflict with the version now current."""
+    intervention_id = intervention.id
     try:
         session.flush()
     except StaleDataError:
+        # This session's transaction is spent: the version is read on a connection of its own.
+        with session.get_bind().connect() as connection:
+            current = connection.scalar(
+                select(Intervention.version).where(Intervention.id == intervention_id)
+            )
         raise InterventionConflict(
             "The intervention was changed by someone else at the same time. Read it again and retry.",
             code="version_conflict",
+            details={"current_version": current},
         ) from None
 
 

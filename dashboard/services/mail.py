@@ -2,8 +2,11 @@
 
 Settings come from the environment (``dashboard.settings.SmtpSettings``):
 ``SMTP_HOST`` (mail is sent only when it is set), ``SMTP_PORT``, ``SMTP_USER``
-and ``SMTP_PASSWORD`` (log in when a user is given), ``SMTP_FROM``. Port 587 upgrades the connection with STARTTLS, port 465 speaks TLS
-from the start.
+and ``SMTP_PASSWORD`` (log in when a user is given), ``SMTP_FROM``, ``SMTP_TLS``.
+Port 465 speaks TLS from the start; on every other port the connection is
+upgraded with STARTTLS before anything is sent, and a server that does not
+offer it is not sent to (the mail is kept in the outbox, the error says why),
+unless ``SMTP_TLS=off`` says on purpose to send without encryption.
 
 ``send_mail`` never raises: without SMTP the mail is kept in the outbox table,
 which admins read in the app; when the SMTP server refuses it or cannot be
@@ -23,7 +26,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Literal
 
-from dashboard.settings import STARTTLS_PORT, TLS_PORT, SmtpSettings
+from dashboard.settings import TLS_PORT, SmtpSettings
 from data.db import session_scope
 from data.repositories.outbox import add_to_outbox
 
@@ -162,7 +165,12 @@ def _send_smtp(
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT_SECONDS)
     with client:
-        if settings.port == STARTTLS_PORT:
+        if settings.port != TLS_PORT and settings.tls:
+            client.ehlo()
+            if not client.has_extn("starttls"):
+                raise smtplib.SMTPNotSupportedError(
+                    "the server does not offer STARTTLS; set SMTP_TLS=off to send without encryption"
+                )
             client.starttls(context=ssl.create_default_context())
         if settings.user:
             client.login(settings.user, settings.password or "")

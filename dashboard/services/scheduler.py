@@ -20,7 +20,11 @@ is sent once. With ``CSD_SCHEDULER=off``, cron can run ``csd daily-job`` and
 ``csd run-schedules`` (or ``csd score``) instead.
 
 Scheduled reports go by mail through SMTP; without SMTP they are kept in the
-outbox, and also written to ``CSD_REPORTS_DIR`` when it is set.
+outbox, and also written to ``CSD_REPORTS_DIR`` when it is set. Each due
+schedule is delivered on its own: whatever goes wrong with one (its report
+cannot be built, its mail cannot even be put together) is recorded as that
+schedule's failed run, with the error, and the others due in the same check
+still go. A failed schedule is not retried before its next occurrence.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from data.repositories.schedules import (
     claim_due_schedules,
     due_report_of,
     record_schedule_run,
+    single_line,
 )
 from data.scoring_job import RunSummary, ScoringFailed, run_scoring
 
@@ -223,11 +228,23 @@ def run_due_reports(
         due = claim_due_schedules(session, zone=zone, now=now)
         release_job_lock(session, REPORTS_JOB, holder=holder, now=now)
     return [
-        deliver_report(
+        _deliver_alone(
             sessions, item, zone=zone, url=url, now=now, settings=settings, reports_dir=reports_dir
         )
         for item in due
     ]
+
+
+def _deliver_alone(
+    sessions: Sessions, due: DueReport, *, now: dt.datetime, **options: Any
+) -> ReportRunResult:
+    """``deliver_report`` of one claimed schedule; anything it raises is recorded on that schedule alone."""
+    try:
+        return deliver_report(sessions, due, now=now, **options)
+    except Exception as exc:  # noqa: BLE001 - recorded on the schedule; the other due ones still go
+        log.exception("report schedule %s (%s) could not be delivered", due.schedule_id, due.name)
+        error = f"the report could not be delivered: {type(exc).__name__}: {first_line(exc)}"
+        return _record(sessions, due, ReportStatus.FAILED, error, error, now)
 
 
 def run_schedule_now(
@@ -281,12 +298,17 @@ def deliver_report(
         error = f"the report could not be built: {type(exc).__name__}: {first_line(exc)}"
         return _record(sessions, due, ReportStatus.FAILED, error, error, now)
 
-    saved = None
-    if settings is None and reports_dir is not None:
-        saved = _save_copy(reports_dir, due, report.filename, report.content)
-    subject, body = report_mail(due, report.data)
-    attachment = Attachment(report.filename, report.content, report.mimetype)
-    result = send_mail(due.recipients, subject, body, attachment, url=url, settings=settings)
+    try:
+        saved = None
+        if settings is None and reports_dir is not None:
+            saved = _save_copy(reports_dir, due, report.filename, report.content)
+        subject, body = report_mail(due, report.data)
+        attachment = Attachment(report.filename, report.content, report.mimetype)
+        result = send_mail(due.recipients, subject, body, attachment, url=url, settings=settings)
+    except Exception as exc:  # noqa: BLE001 - e.g. a header the mail library refuses; recorded
+        log.exception("report schedule %s (%s) could not be sent", due.schedule_id, due.name)
+        error = f"the report could not be sent: {type(exc).__name__}: {first_line(exc)}"
+        return _record(sessions, due, ReportStatus.FAILED, error, error, now)
     status, detail = _delivery(result, saved)
     return _record(sessions, due, status, detail, result.error, now)
 
@@ -334,13 +356,19 @@ def _save_copy(folder: Path, due: DueReport, filename: str, content: bytes) -> s
 
 
 def report_mail(due: DueReport, data: ReportData) -> tuple[str, str]:
-    """Subject and body of a scheduled report's mail: the headline figures, and the file attached."""
+    """Subject and body of a scheduled report's mail: the headline figures, and the file attached.
+
+    The schedule's name is put on one line (``single_line``): a name stored
+    before line breaks were refused still makes a subject the mail library
+    accepts.
+    """
     from dashboard.services.reports.data import HEADLINE_KPIS
 
+    name = single_line(due.name)
     period = (
         f"{data.period.label}, {data.segment.label.lower()} ({range_text(data.start, data.end)})"
     )
-    subject = f"{due.name}: {period}"
+    subject = f"{name}: {period}"
     lines = [f"Customer success report: {period}.", ""]
     if data.has_data:
         rows = data.kpis.set_index("kpi")
@@ -354,7 +382,7 @@ def report_mail(due: DueReport, data: ReportData) -> tuple[str, str]:
     lines += [
         "",
         f"The full report is attached ({kind}).",
-        f'Sent by the report schedule "{due.name}"; an admin or manager can change it in the dashboard.',
+        f'Sent by the report schedule "{name}"; an admin or manager can change it in the dashboard.',
     ]
     return subject, "\n".join(lines) + "\n"
 

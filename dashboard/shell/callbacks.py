@@ -109,6 +109,7 @@ def render_tab(active_tab: str | None, version: int | None, search: str | None, 
         "bell_label": Output(ShellIds.ALERTS_MENU, "label"),
         "bell_header": Output(AlertIds.HEADER, "children"),
         "bell_items": Output(AlertIds.LIST, "children"),
+        "bell_shown_up_to": Output(AlertIds.SHOWN_UP_TO, "data"),
         "data_version": Output(ShellIds.DATA_VERSION, "data"),
     },
     inputs={
@@ -125,6 +126,7 @@ def render_tab(active_tab: str | None, version: int | None, search: str | None, 
         "bell_label": admin_alerts.bell_label(0),
         "bell_header": "Alerts unavailable",
         "bell_items": [],
+        "bell_shown_up_to": None,
         "data_version": no_update,
     },
 )
@@ -147,6 +149,7 @@ def update_status(_ticks: int | None, _changed: int | None, version: int | None)
         "bell_label": admin_alerts.bell_label(bell.unread),
         "bell_header": bell.header,
         "bell_items": items,
+        "bell_shown_up_to": bell.newest_id,
         "data_version": status.data_version if status.data_version != version else no_update,
     }
 

@@ -34,6 +34,7 @@ from flask import current_app, has_request_context
 from dashboard.admin import alerts as admin_alerts
 from dashboard.admin import frame as admin_frame
 from dashboard.auth import permissions
+from dashboard.auth.login import session_csrf_token
 from dashboard.components import empty_state, icon
 from dashboard.ids import ShellIds, Tab
 from dashboard.tabs.client_detail import layout as detail_layout
@@ -70,12 +71,22 @@ def _user_block() -> list[Any]:
         )
     ]  # fmt: skip
     if _has_route("/logout"):
+        # A form that posts with the session's token: a link (a GET) would let any page sign out.
         parts.append(
-            html.A(
-                [icon("bi-box-arrow-right"), html.Span("Sign out", className="ms-1")],
-                href="/logout",
-                className="nav-link text-white text-nowrap",
-            )  # fmt: skip
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=session_csrf_token()),
+                    html.Button(
+                        [icon("bi-box-arrow-right"), html.Span("Sign out", className="ms-1")],
+                        type="submit",
+                        id=ShellIds.SIGN_OUT,
+                        className="btn btn-link nav-link text-white text-nowrap p-0",
+                    ),
+                ],
+                action="/logout",
+                method="POST",
+                className="d-flex align-items-center mb-0",
+            )
         )
     return parts
 

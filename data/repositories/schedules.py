@@ -11,7 +11,15 @@ due. Occurrences missed while nothing ran are not caught up one by one: the
 schedule runs once and moves on to its next occurrence after now.
 
 Recipients are stored comma-separated; they may be given separated by commas,
-semicolons or white space.
+semicolons or white space (line breaks included).
+
+A schedule's name becomes the subject of its mail and each recipient a mail
+header, where a line break would end the header: a name, or an address, with
+a line break or a control character (Unicode categories Cc, Zl and Zp: ``\n``,
+``\r``, a tab, U+2028 pasted from another program, ...) is refused, naming
+the field and the character. Around the name they are trimmed like spaces.
+Rows stored before this check are still mailed (``dashboard.services.scheduler``
+puts spaces in their place).
 """
 
 from __future__ import annotations
@@ -19,12 +27,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from data.models import User, utcnow
@@ -43,6 +52,8 @@ MAX_ERROR_LENGTH = 4000
 CREATED_BY_NAME = "created_by_name"
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _SEPARATORS = re.compile(r"[,;\s]+")
+# Control characters, line separators and paragraph separators: never in a mail header.
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
 # Fields whose change moves the next run.
 _TIMING_FIELDS = frozenset({"frequency", "weekday", "day_of_month", "hour", "active"})
 EDITABLE_FIELDS = (
@@ -125,12 +136,38 @@ def _day_in_month(year: int, month: int, day_of_month: int) -> dt.date:
 # -- validation ------------------------------------------------------------------------
 
 
+def line_breaking_character(text: str) -> str | None:
+    """The first line break or control character (category Cc, Zl or Zp) of ``text``, if any."""
+    return next((ch for ch in text if unicodedata.category(ch) in _LINE_BREAKING), None)
+
+
+def single_line(text: str) -> str:
+    """``text`` with each run of line breaks, control characters and spaces made one space, trimmed.
+
+    For names stored before they were checked: their mail still has a one-line subject.
+    """
+    if line_breaking_character(text) is None:
+        return text
+    cleaned = "".join(" " if unicodedata.category(ch) in _LINE_BREAKING else ch for ch in text)
+    return " ".join(cleaned.split())
+
+
+def _refuse_line_breaks(field: str, text: str) -> None:
+    found = line_breaking_character(text)
+    if found is not None:
+        raise ScheduleError(
+            field, f"remove the line break or control character (U+{ord(found):04X})"
+        )
+
+
 def parse_recipients(recipients: str | list[str] | tuple[str, ...]) -> list[str]:
     """Email addresses from a string (commas, semicolons or spaces) or a list; lower-cased, no repeats."""
     text = recipients if isinstance(recipients, str) else ",".join(recipients)
     addresses = [part.strip().lower() for part in _SEPARATORS.split(text) if part.strip()]
     if not addresses:
         raise ScheduleError("recipients", "give at least one email address")
+    for address in addresses:
+        _refuse_line_breaks("recipients", address)
     bad = [address for address in addresses if not _EMAIL.match(address)]
     if bad:
         raise ScheduleError("recipients", f"not an email address: {', '.join(bad[:5])}")
@@ -175,6 +212,7 @@ def validated_fields(fields: dict[str, Any]) -> dict[str, Any]:
     name = str(fields.get("name") or "").strip()
     if not name:
         raise ScheduleError("name", "must not be empty")
+    _refuse_line_breaks("name", name)
     if len(name) > SCHEDULE_NAME_LENGTH:
         raise ScheduleError("name", f"at most {SCHEDULE_NAME_LENGTH} characters")
     frequency = _choice("frequency", fields.get("frequency"), ReportFrequency)
@@ -217,19 +255,46 @@ def create_schedule(
     return schedule
 
 
+class ScheduleChanged(Exception):
+    """The schedule was changed by someone else since the version the change was made on."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            "Someone else changed this schedule since you opened it; open it again to see "
+            "their change, then make yours."
+        )
+        self.current_version = current_version
+
+
 def update_schedule(
     session: Session,
     schedule_id: int,
     *,
     zone: ZoneInfo,
     now: dt.datetime | None = None,
+    version: int | None = None,
     **changes: Any,
 ) -> ReportSchedule:
     """Change some fields of a schedule; a change of timing or activity moves its next run.
 
-    Raises LookupError for an unknown id and ScheduleError for a bad value.
+    ``version`` is the version the change was made on (the one the form was
+    opened with): when the schedule has moved on since, ``ScheduleChanged`` is
+    raised and nothing is written. Each saved change raises the version (runs
+    do not). Raises LookupError for an unknown id and ScheduleError for a bad value.
     """
     schedule = schedule_by_id(session, schedule_id)
+    if version is not None:
+        claimed = session.execute(
+            update(ReportSchedule)
+            .where(ReportSchedule.id == schedule_id, ReportSchedule.version == version)
+            .values(version=ReportSchedule.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(schedule)
+        if claimed.rowcount != 1:
+            raise ScheduleChanged(schedule.version)
+    else:
+        schedule.version = schedule.version + 1
     current = {name: getattr(schedule, name) for name in EDITABLE_FIELDS}
     values = validated_fields(current | changes)
     timing_changed = any(values[name] != current[name] for name in _TIMING_FIELDS)

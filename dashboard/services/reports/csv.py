@@ -5,6 +5,11 @@ UTF-8 with a header row; dates ``YYYY-MM-DD``, times ISO 8601 in UTC with a
 empty cell where there is no value. ``kpis.csv`` holds the numbers as the PDF shows them (see
 ``dashboard.services.reports.data``): percentages 0-100, hours, points and counts,
 with the period's and the previous period's dates on every row.
+
+The files are written by ``dashboard.services.safe_csv.csv_bytes``, as every
+CSV file of the product: a text cell beginning with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a ``'`` in front so that spreadsheets
+show it as text; numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import io
 import zipfile
 
 import pandas as pd
+
+from dashboard.services.safe_csv import csv_bytes
 
 from .data import ReportData
 
@@ -41,8 +48,8 @@ def _cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def frame_csv(frame: pd.DataFrame) -> bytes:
-    """``frame`` as UTF-8 CSV bytes (see the module docstring for the formats)."""
-    return _cells(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """``frame`` as UTF-8 CSV bytes, its text cells safe (see the module docstring for the formats)."""
+    return csv_bytes(_cells(frame))
 
 
 def clients_csv(report: ReportData) -> bytes:

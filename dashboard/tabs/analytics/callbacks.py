@@ -8,6 +8,7 @@ from dash import Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import figures
+from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded, if_changed
 from dashboard.registry import Callbacks
@@ -22,6 +23,7 @@ from dashboard.tabs.analytics.layout import (
     team_table,
 )
 from dashboard.view_state import state_of
+from data.models import AuditAction
 from data.models_reports import ReportFormat
 from scoring.enums import Period, Segment
 
@@ -176,4 +178,5 @@ def download_report(_pdf: int | None, _csv: int | None, key: dict | None):
             fmt,
             zone=display_zone(),
         )
+    audit(AuditAction.REPORT_DOWNLOAD, subject=report.filename, detail="Analytics tab")
     return dcc.send_bytes(report.content, report.filename), f"Downloaded {report.filename}"

@@ -8,6 +8,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import permissions
+from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded, if_changed
 from dashboard.ids import IV_OPEN
@@ -23,6 +24,7 @@ from dashboard.tabs.interventions.layout import (
     queue_table,
 )
 from dashboard.view_state import state_of
+from data.models import AuditAction
 from scoring.enums import InterventionType, Priority, Source
 
 
@@ -178,10 +180,10 @@ def export_queue(clicks: int | None, key: str | None):
     me = permissions.requester()
     now, zone = utc_now(), display_zone()
     with read_session() as session:
-        frame = view_model.queue_export(session, filters, user_id=me.id, now=now, zone=zone)
-    return dcc.send_data_frame(
-        frame.to_csv, view_model.export_filename(filters, now=now, zone=zone), index=False
-    )
+        content = view_model.queue_export_csv(session, filters, user_id=me.id, now=now, zone=zone)
+    filename = view_model.export_filename(filters, now=now, zone=zone)
+    audit(AuditAction.EXPORT, subject=filename, detail=f"Interventions queue, {key or 'no filters'}")
+    return dcc.send_bytes(content, filename, type="text/csv")
 
 
 @CALLBACKS.callback(

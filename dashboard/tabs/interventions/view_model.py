@@ -21,7 +21,9 @@ Decisions where DESIGN is silent:
   priority's response time). The counts above the queue (open, overdue, due
   soon) cover every page of the filtered queue.
 - "Mine" is the signed-in member's work; the export is every page of the
-  filtered queue, in queue order, with times in the display zone.
+  filtered queue, in queue order, with times in the display zone; it is
+  written by ``dashboard.services.safe_csv`` like every CSV file of the
+  product (a text cell that would start a formula gets a ``'`` in front).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard.formatting import local_time_text
+from dashboard.services.safe_csv import csv_bytes
 from dashboard.view_state import MAX_PAGE, ViewState
 from data.repositories import clients as clients_repo
 from data.repositories import interventions as interventions_repo
@@ -464,6 +467,18 @@ def queue_export(
         session, **_queue_filters(filters, user_id), now=now.to_pydatetime(), limit=EXPORT_LIMIT
     )
     return export_frame(frame, zone=zone)
+
+
+def queue_export_csv(
+    session: Session,
+    filters: QueueFilters,
+    *,
+    user_id: int | None,
+    now: pd.Timestamp,
+    zone: ZoneInfo,
+) -> bytes:
+    """The CSV file of ``queue_export``, its text cells safe for spreadsheets (``csv_bytes``)."""
+    return csv_bytes(queue_export(session, filters, user_id=user_id, now=now, zone=zone))
 
 
 def export_filename(filters: QueueFilters, *, now: pd.Timestamp, zone: ZoneInfo) -> str:

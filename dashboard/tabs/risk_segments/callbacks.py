@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import formatting
+from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import error_state, guarded, if_changed
 from dashboard.ids import (
@@ -35,6 +37,7 @@ from dashboard.view_state import (
     parse_sort_value,
     state_of,
 )
+from data.models import AuditAction
 from scoring.enums import RiskLevel
 
 
@@ -227,7 +230,14 @@ def export_csv(clicks: int | None, table_key: str | None):
     if export is None:
         raise PreventUpdate
     filename, content = export
+    audit(AuditAction.EXPORT, subject=filename, detail=f"Risk Segments, {_query_text(table_key)}")
     return dcc.send_bytes(content, filename, type="text/csv")
+
+
+def _query_text(key: str | None) -> str:
+    """The filters and sort of an export as the URL holds them (the tab aside), for the audit log."""
+    pairs = [(name, value) for name, value in parse_qsl((key or "").lstrip("?")) if name != "tab"]
+    return f"filters {urlencode(pairs)}" if pairs else "no filters"
 
 
 @CALLBACKS.callback(

@@ -259,7 +259,9 @@ def segment_export(session: Session, state: ViewState) -> tuple[str, bytes] | No
     """(file name, CSV bytes) of every client the Risk Segments table shows for ``state``, in its order.
 
     The filters, search and sort of ``state`` apply; its page does not (all
-    pages are exported). None before the first scoring run.
+    pages are exported). None before the first scoring run. The file is
+    written by ``frame_csv`` (``dashboard.services.safe_csv``): a text cell
+    that would start a spreadsheet formula gets a ``'`` in front.
     """
     day = scores_repo.latest_score_day(session)
     if day is None:

@@ -6,20 +6,24 @@ Hand-made frames and tiny databases; every expected value is worked out beside t
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import subprocess
+import sys
 import time
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from sqlalchemy import update
 
 from dashboard.admin import models as m
 from dashboard.admin.frame import View, view_of, with_view
-from dashboard.admin.jobs import start_recalculation
+from dashboard.services.jobs import start_recalculation
 from data.db import session_scope
-from data.models import RunStatus
+from data.models import RunStatus, ScoringRun
 from data.models_reports import ReportStatus
 from data.repositories.alerts import add_alerts
 from data.repositories.outbox import add_to_outbox
-from data.repositories.runs import finish_run, start_run
+from data.repositories.runs import finish_run, going_run, start_run
 from data.repositories.schedules import create_schedule, record_schedule_run
 
 LONDON = ZoneInfo("Europe/London")
@@ -40,6 +44,13 @@ VALID = {
 
 def utc(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
+
+
+def exited_pid() -> int:
+    """The pid of a process of this host that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 # -- the URL of the views ------------------------------------------------------------------
@@ -78,8 +89,8 @@ def test_run_rows_show_local_times_states_and_counts():
         {"id": 1, "started_at": utc("2026-03-09 02:00"), "status": "succeeded",
          "as_of": pd.Timestamp("2026-03-09"), "clients_scored": 480, "interventions_created": 3,
          "alerts_created": 7, "duration_seconds": 2.5},
-        {"id": 0, "started_at": utc("2026-03-08 02:00"), "status": "running",
-         "as_of": pd.Timestamp("2026-03-08")},
+        {"id": 0, "started_at": utc("2026-03-08 02:00"), "status": "interrupted",
+         "as_of": pd.Timestamp("2026-03-08"), "error": "The process running it stopped."},
     )  # fmt: skip
     rows = m.run_rows(frame, zone=LONDON, now=NOW)
 
@@ -89,8 +100,11 @@ def test_run_rows_show_local_times_states_and_counts():
         "Running",
         "30 s so far",
     )
-    # A failure shows the first line of its error only, never the trace.
+    # A failure shows the first line of its error only, never the trace; to admins only.
     assert rows[1].error == "OperationalError: database is locked"
+    for_others = m.run_rows(frame, zone=LONDON, now=NOW, show_errors=False)
+    assert for_others[1].error == "The run failed; an admin can see why."
+    assert for_others[3].error == rows[3].error  # an interruption says nothing secret
     assert (rows[1].started, rows[1].duration) == ("10 Mar 02:00", "14 s")
     assert (rows[2].clients_scored, rows[2].interventions_created, rows[2].alerts_created) == (
         480,
@@ -98,8 +112,16 @@ def test_run_rows_show_local_times_states_and_counts():
         7,
     )
     assert rows[2].as_of == "9 Mar 2026"
-    # Still "running" two days later: its process stopped without recording an outcome.
-    assert (rows[3].state, rows[3].state_label) == ("interrupted", "Interrupted")
+    # Its process stopped without recording an outcome: no duration, the reason shown.
+    assert (rows[3].state, rows[3].state_label, rows[3].duration) == (
+        "interrupted",
+        "Interrupted",
+        "–",
+    )
+    assert m.finished_run_text(rows[3]) == (
+        False,
+        "The recalculation was interrupted: The process running it stopped.",
+    )
 
 
 def test_next_daily_run_is_the_next_time_of_day_in_the_display_zone():
@@ -170,9 +192,14 @@ def test_status_model_reads_the_runs_the_refresh_time_and_the_scheduler(session)
     assert model.running is not None and model.running.id == going.id
     assert (model.score_at, model.next_daily) == ("02:00", "11 Mar 02:00")
     assert model.mail_text == "SMTP is not configured: mail is kept in the outbox."
-    assert m.going_run(session, now=NOW) == utc("2026-03-10 11:59")
-    # Two hours later the run that never finished no longer counts as going.
-    assert m.going_run(session, now=NOW + pd.Timedelta(hours=2)) is None
+    # The run's process (this one) is alive: it is going, however long ago it started.
+    assert going_run(session).id == going.id
+    # Its process gone (another pid of this host that has exited), it is interrupted.
+    going.holder = f"{socket.gethostname()}:{exited_pid()}"
+    session.flush()
+    assert going_run(session) is None
+    session.refresh(going)
+    assert going.status == RunStatus.INTERRUPTED
     assert m.run_started_at(session, utc("2026-03-10 11:59"), zone=LONDON, now=NOW).id == going.id
 
     off = m.status_model(
@@ -188,7 +215,9 @@ def test_a_recalculation_is_refused_while_a_run_is_going_and_recorded_when_start
     assert not refused.started
     assert refused.message.startswith("A scoring run is already going (started 10 Mar 11:59)")
 
-    later = NOW + pd.Timedelta(hours=2)  # the run above is interrupted by then
+    with session_scope(migrated_url) as session:  # the run's process dies
+        session.execute(update(ScoringRun).values(holder=f"{socket.gethostname()}:{exited_pid()}"))
+    later = NOW + pd.Timedelta(minutes=1)
     assert start_recalculation(migrated_url, now=later, zone=LONDON).started
     deadline = time.monotonic() + 30
     row = None
@@ -328,9 +357,19 @@ def test_the_bell_lists_unread_alerts_newest_first(session, make_client):
     model = m.bell_model(session, zone=LONDON, now=NOW, limit=1)
     assert model.unread == 2 and len(model.alerts) == 1
     assert model.header == "Unread alerts: 2 (latest 1)"
-    assert set(m.unread_alert_ids(session)) == {
-        alert.id for alert in m.bell_model(session, zone=LONDON, now=NOW).alerts
-    }
+    everything = m.bell_model(session, zone=LONDON, now=NOW)
+    both = {alert.id for alert in everything.alerts}
+    assert everything.newest_id == max(both)
+    assert set(m.unread_alert_ids(session, up_to=everything.newest_id)) == both
+    # An alert raised after the bell was drawn is not marked by its "Mark all read".
+    make_client("c-3", name="Noah Lane")
+    add_alerts(
+        session,
+        pd.DataFrame({"client_id": ["c-3"], "kind": ["score_drop"], "day": [NOW.date()],
+                      "message": ["fell 20 points"]}),
+    )  # fmt: skip
+    assert set(m.unread_alert_ids(session, up_to=everything.newest_id)) == both
+    assert m.unread_alert_ids(session, up_to=None) == []
     assert m.BellModel(0, []).header == "No unread alerts"
 
 

@@ -84,10 +84,80 @@ def test_sign_in_and_out(client, members):
     assert client.get("/_dash-layout").status_code == 200
     assert client.get("/login").headers["Location"] == "/"  # already signed in
 
-    out = client.get("/logout")
+    # A GET of /logout (a link, or a page of another site) only asks.
+    asked = client.get("/logout")
+    assert asked.status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    # The form posts with the session's token; without it nothing happens.
+    assert client.post("/logout").status_code == 400
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/_dash-layout").status_code == 200
+    out = client.post("/logout", data={"csrf_token": csrf_token(asked.get_data(as_text=True))})
     assert out.status_code == 302
     assert out.headers["Location"] == "/login"
     assert client.get("/_dash-layout").status_code == 401
+    # Signed out, /logout goes to the sign-in page.
+    assert client.get("/logout").headers["Location"] == "/login"
+
+
+def test_the_navbar_signs_out_with_a_form_that_carries_the_token(client, members):
+    sign_in(client, "ann@example.com")
+    layout = client.get("/_dash-layout").get_json()
+
+    def find(node, wanted):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if wanted(node, props):
+                return node
+            node = list(props.values())
+        for child in node if isinstance(node, list) else []:
+            found = find(child, wanted)
+            if found is not None:
+                return found
+        return None
+
+    form = find(layout, lambda node, props: node.get("type") == "Form")
+    assert (form["props"]["action"], form["props"]["method"]) == ("/logout", "POST")
+    hidden = find(form, lambda node, props: props.get("name") == "csrf_token")
+    assert hidden["props"]["type"] == "hidden"
+    assert client.post("/logout", data={"csrf_token": hidden["props"]["value"]}).status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_a_non_ascii_form_token_is_refused_not_a_500(client, members):
+    client.get("/login")
+    response = client.post(
+        "/login", data={"email": "ann@example.com", "password": "x", "csrf_token": "jeton-é→✓"}
+    )
+    assert response.status_code == 400
+    assert "The sign-in form had expired." in response.get_data(as_text=True)
+
+
+def test_a_nul_in_the_email_or_password_is_refused_not_a_500(client, members):
+    for email, password in (("ann\x00@example.com", "x"), ("ann@example.com", "pass\x00word")):
+        page = client.get("/login").get_data(as_text=True)
+        response = client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": csrf_token(page)}
+        )
+        assert response.status_code == 400
+        assert "a character that is not allowed" in response.get_data(as_text=True)
+
+
+def test_no_route_takes_a_body_over_16_mb(client, members):
+    sign_in(client, "ann@example.com")
+    response = client.post(
+        "/_dash-update-component",
+        data=b"x" * (16 * 1024 * 1024 + 1),
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+
+
+def test_a_sign_in_body_over_16_kb_is_refused_before_it_is_read(client, members):
+    response = client.post(
+        "/login", data={"email": "ann@example.com", "password": "x" * 20_000, "csrf_token": "t"}
+    )
+    assert response.status_code == 413
 
 
 def test_sign_in_without_next_goes_home(client, members):

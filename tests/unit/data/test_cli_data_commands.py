@@ -187,3 +187,35 @@ def test_every_registered_command_loads_under_its_name():
     for name in COMMANDS:
         assert f"  {name} " in result.output
         assert main.get_command(None, name).name == name
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "dashboard.example.com"])
+def test_serve_refuses_the_debugger_on_a_host_others_can_reach(host, monkeypatch):
+    import dashboard.application
+
+    def never(*args, **kwargs):
+        raise AssertionError("the app must not be built")
+
+    monkeypatch.setattr(dashboard.application, "create_app", never)
+    result = CliRunner().invoke(main, ["serve", "--debug", "--host", host])
+
+    assert result.exit_code == 2
+    assert "only allowed on a loopback host" in result.output
+    assert host in result.output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
+def test_serve_allows_the_debugger_on_loopback(host, monkeypatch):
+    import dashboard.application
+
+    started = []
+
+    class FakeApp:
+        def run(self, **kwargs):
+            started.append(kwargs)
+
+    monkeypatch.setattr(dashboard.application, "create_app", lambda: FakeApp())
+    result = CliRunner().invoke(main, ["serve", "--debug", "--host", host])
+
+    assert result.exit_code == 0, result.output
+    assert started == [{"host": host, "port": 8050, "debug": True}]

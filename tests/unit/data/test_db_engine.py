@@ -112,3 +112,18 @@ def test_concurrent_edits_of_an_intervention_are_detected(
                 second.commit()
     finally:
         engine.dispose()
+
+
+def test_a_database_error_never_shows_the_statements_values(migrated_url):
+    engine = db.make_engine(migrated_url)
+    try:
+        with pytest.raises(Exception) as raised, engine.connect() as connection:
+            connection.execute(
+                text("SELECT * FROM no_such_table WHERE token = :secret"),
+                {"secret": "s3cr3t-token-value"},
+            )
+    finally:
+        engine.dispose()
+    message = str(raised.value)
+    assert "no_such_table" in message
+    assert "s3cr3t-token-value" not in message

@@ -44,6 +44,8 @@ TABLES = {
     "alerts",
     "scoring_runs",
     "outbox",
+    "rate_limit_entries",
+    "audit_events",
     "alembic_version",
 }
 

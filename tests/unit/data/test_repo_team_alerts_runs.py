@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
-from data.models import RunStatus
+from data.db import make_engine
+from data.models import RunStatus, ScoringRun, utcnow
 from data.repositories.alerts import add_alerts, alerts_frame, mark_alerts_read, unread_alert_count
 from data.repositories.outbox import add_to_outbox, outbox_attachment, outbox_frame
-from data.repositories.runs import fail_run, finish_run, last_successful_run, latest_run, start_run
+from data.repositories.runs import (
+    INTERRUPTED_ERROR,
+    Heartbeat,
+    fail_run,
+    finish_run,
+    last_successful_run,
+    latest_run,
+    settle_dead_runs,
+    start_run,
+)
 from data.repositories.users import UserError, create_user, team_frame, verify_password
 from scoring.enums import InterventionStatus, Outcome, Role
 
@@ -146,3 +163,65 @@ def test_outbox(session):
     ]
     assert outbox_attachment(session, int(frame["id"].iloc[1])) == ("report.pdf", b"%PDF-1.7")
     assert outbox_attachment(session, int(frame["id"].iloc[0])) is None
+
+
+def exited_pid() -> int:
+    """The pid of a process of this host that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_records_its_process_and_a_heartbeat(session):
+    run = start_run(session, dt.date(2024, 3, 10), at=T)
+    assert run.holder == f"{socket.gethostname()}:{os.getpid()}"
+    # Started "at" a time in the past, it has beaten now, when it was recorded.
+    assert run.heartbeat_at >= utcnow() - dt.timedelta(seconds=5)
+
+
+def test_dead_runs_are_settled_as_interrupted_and_live_ones_are_left(session):
+    now = T + dt.timedelta(hours=3)
+    here = socket.gethostname()
+
+    def running(holder: str | None, heartbeat: dt.datetime | None, started: dt.datetime = T):
+        run = start_run(session, dt.date(2024, 3, 10), at=started)
+        run.holder, run.heartbeat_at = holder, heartbeat
+        session.flush()
+        return run.id
+
+    alive_here = running(f"{here}:{os.getpid()}", T)  # heartbeat 3 h old, process alive
+    dead_here = running(f"{here}:{exited_pid()}", now)  # heartbeat fresh, process gone
+    other_fresh = running("elsewhere:4242", now - dt.timedelta(seconds=30))
+    other_stale = running("elsewhere:4243", now - dt.timedelta(seconds=61))
+    legacy_old = running(None, None, started=now - dt.timedelta(hours=1, seconds=1))
+    legacy_recent = running(None, None, started=now - dt.timedelta(minutes=59))
+
+    settled = settle_dead_runs(session, now=now)
+
+    # A run of this host is judged by its process, one of another host by its heartbeat
+    # (stale after 60 s), one recorded without a holder by its age (an hour).
+    expected = {dead_here, other_stale, legacy_old}
+    assert set(settled) == expected
+    states = dict(session.execute(select(ScoringRun.id, ScoringRun.status)).all())
+    for run_id in (alive_here, dead_here, other_fresh, other_stale, legacy_old, legacy_recent):
+        want = RunStatus.INTERRUPTED if run_id in expected else RunStatus.RUNNING
+        assert states[run_id] is want, run_id
+    dead = session.get(ScoringRun, dead_here)
+    assert (dead.finished_at, dead.error) == (now, INTERRUPTED_ERROR)
+    # Settling again finds nothing new.
+    assert settle_dead_runs(session, now=now) == []
+
+
+def test_the_heartbeat_is_renewed_while_the_run_works(migrated_url):
+    engine = make_engine(migrated_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    try:
+        with sessions() as s, s.begin():
+            run_id = start_run(s, dt.date(2024, 3, 10), at=T).id
+            s.execute(update(ScoringRun).values(heartbeat_at=T))
+        with Heartbeat(sessions, run_id, every=0.05):
+            time.sleep(0.5)
+        with sessions() as s:
+            assert s.get(ScoringRun, run_id).heartbeat_at > utcnow() - dt.timedelta(seconds=5)
+    finally:
+        engine.dispose()

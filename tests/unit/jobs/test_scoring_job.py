@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from data.db import make_engine
-from data.models import Alert, HealthScore, Intervention, ScoringRun
+from data.models import Alert, HealthScore, Intervention, RunStatus, ScoringRun
+from data.repositories.runs import going_run, latest_run
 from data.scoring_job import ScoringFailed, run_scoring
 from scoring.enums import InterventionType, Priority, Role, Source
 
@@ -145,3 +149,46 @@ def test_overlapping_runs_open_one_intervention(migrated_url, session, book):
     assert not errors
     assert sorted(results) == [0, 1]
     assert count(session, Intervention) == 1
+
+
+KILLED_RUN = """
+import sys, time
+from sqlalchemy.orm import sessionmaker
+import data.scoring_job as job
+from data.db import make_engine
+
+def stuck(*args, **kwargs):
+    print("scoring", flush=True)
+    time.sleep(300)
+
+job.health_scores_for = stuck
+job.run_scoring(sessionmaker(make_engine(sys.argv[1])), as_of=job.dt.date(2024, 3, 31),
+                now=job.dt.datetime(2024, 3, 31, 2, 0, tzinfo=job.dt.UTC))
+"""
+
+
+def test_a_run_killed_midway_is_interrupted_at_the_next_look_and_the_next_run_works(
+    migrated_url, session, book
+):
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, migrated_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "scoring"  # it holds the run's transaction now
+        assert latest_run(session).status is RunStatus.RUNNING
+        session.rollback()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()
+
+    assert going_run(session) is None  # the page and "Recalculate now" look this way
+    session.commit()
+    killed = latest_run(session)
+    assert (killed.status, killed.clients_scored) == (RunStatus.INTERRUPTED, 0)
+    assert count(session, HealthScore) == 0  # nothing of it was written
+
+    summary = run_scoring(sessions_for(migrated_url), as_of=D, now=NOW)
+    assert summary.clients_scored == 2
+    session.expire_all()
+    assert count(session, HealthScore) == 2

@@ -170,3 +170,4 @@ def book(session, team, make_client, make_score, make_intervention) -> SimpleNam
     )
     session.commit()
     return SimpleNamespace(team=team, iv=iv, ids={name: getattr(iv, name).id for name in vars(iv)})
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from tests.unit.dashboard.api.conftest import BASE
 # Endpoints anyone may reach, and what each answers without a session or token.
 PUBLIC = {
     "auth.login": {200, 400},  # the page; a POST without its form token
-    "auth.logout": {302},
+    "auth.logout": {302},  # to the sign-in page: nobody is signed in
     "_dash_assets.static": {200},
     "api.issue_api_token": {400},  # reached: the empty body is refused
     "api.openapi_json": {200},
@@ -114,7 +115,7 @@ def test_unknown_api_path_is_404_json(client, headers):
 def test_wrong_method_is_405_json(client, headers):
     response = client.delete(f"{BASE}/health-scores", headers=headers())
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET, HEAD, POST"
+    assert response.headers["Allow"] == "GET, POST"  # what the spec documents
     assert response.get_json()["error"]["code"] == "method_not_allowed"
 
 
@@ -169,3 +170,64 @@ def test_errors_are_json_with_code_message_details(client, team, headers):
     assert response.get_json()["error"]["details"] == [
         {"field": "limit", "message": "input should be less than or equal to 100"}
     ]
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_cut_and_parsed(client, team, headers):
+    # No Content-Length: the server terminates the stream (gunicorn's chunked requests).
+    body = b'{"client_ids": [' + b",".join([b'"c"'] * 300_000) + b"]}"
+    response = client.post(
+        f"{BASE}/health-scores",
+        headers=headers(),
+        environ_overrides={
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.input_terminated": True,
+            "CONTENT_TYPE": "application/json",
+            "HTTP_TRANSFER_ENCODING": "chunked",
+        },
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"] == (
+        "The request body is over the limit of 1,000,000 bytes."
+    )
+
+
+def test_an_api_url_over_4_kb_is_414_in_json(client, team, headers):
+    response = client.get(f"{BASE}/health-scores?search={'a' * 4100}", headers=headers())
+    assert response.status_code == 414
+    assert response.get_json()["error"]["code"] == "uri_too_long"
+    # Without a token as well: the length is refused first.
+    assert client.get(f"{BASE}/health-scores?search={'a' * 4100}").status_code == 414
+
+
+
+def test_an_undocumented_method_is_405_allowing_what_the_spec_documents(client, team, headers):
+    spec = client.get("/api/openapi.json").get_json()
+    for path, item in spec["paths"].items():
+        url = path.replace("{intervention_id}", "1").replace("{run_id}", "1")
+        documented = sorted(method.upper() for method in item)
+        for method in ("OPTIONS", "PATCH"):
+            if method in documented:
+                continue
+            response = client.open(url, method=method, headers=headers())
+            assert response.status_code == 405, (method, path)
+            assert response.headers["Allow"] == ", ".join(documented), (method, path)
+            assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("metrics", "period=", "period"),
+        ("metrics", "segment=", "segment"),
+        ("reports", "period=30d&format=", "format"),
+        ("interventions", "client_id=", "client_id"),
+        ("risk-segments", "wedding_to=0", "wedding_to"),
+        ("risk-segments", "wedding_from=1714521600", "wedding_from"),
+    ],
+)
+def test_a_value_the_spec_refuses_is_400_not_taken_for_the_default(
+    client, team, headers, path, query, field
+):
+    response = client.get(f"{BASE}/{path}?{query}", headers=headers())
+    assert response.status_code == 400
+    assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]

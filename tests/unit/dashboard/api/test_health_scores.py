@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
 
 from dashboard.api import health_scores as handlers
-from dashboard.api.schemas import RecalculateResult
-from tests.unit.dashboard.api.conftest import BASE, TODAY
+from dashboard.api.runs import FAILED_FOR_NON_ADMINS
+from dashboard.services.jobs import Started
+from data.repositories.runs import INTERRUPTED_ERROR, fail_run, start_run
+from tests.unit.dashboard.api.conftest import BASE, NOW, TODAY
+
+
+def exited_pid() -> int:
+    """The pid of a process of this host that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
 
 URL = f"{BASE}/health-scores"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -139,9 +154,15 @@ def test_limits_1_and_100_are_accepted(client, book, headers):
     assert client.get(f"{URL}?limit=100", headers=headers()).status_code == 200
 
 
-def test_empty_value_counts_as_absent(client, book, headers):
-    body = client.get(f"{URL}?risk_level=&search=&page=", headers=headers()).get_json()
+def test_an_empty_value_is_refused_unless_the_parameter_is_text(client, book, headers):
+    # An empty search is text: it matches everyone.
+    body = client.get(f"{URL}?search=", headers=headers()).get_json()
     assert body["pagination"]["total"] == 5
+    # An empty level or page is not one: 400 naming each, as the spec says.
+    response = client.get(f"{URL}?risk_level=&search=&page=", headers=headers())
+    assert response.status_code == 400
+    fields = [item["field"] for item in response.get_json()["error"]["details"]]
+    assert sorted(fields) == ["page", "risk_level"]
 
 
 def test_no_scores_yet_is_an_empty_page(client, team, headers):
@@ -204,70 +225,65 @@ def test_several_bad_parameters_are_all_named(client, book, headers):
 
 
 @pytest.fixture
-def scoring_calls(monkeypatch) -> list[dict]:
-    """Replace the scoring job with a recorder; returns the calls made."""
+def started(monkeypatch) -> list[dict]:
+    """Replace the background start with a recorder (run 7 started); returns the calls made."""
     calls: list[dict] = []
 
-    def fake(database_url, *, client_ids, force):
+    def record(url, *, now, zone, client_ids, force):
         calls.append({"client_ids": client_ids, "force": force})
-        scored = len(client_ids) if client_ids is not None else 5
-        return RecalculateResult(
-            as_of=TODAY,
-            clients_scored=0 if not force else scored,
-            clients_skipped=0 if force else scored,
-            interventions_created=1,
-            alerts_created=2,
-        )
+        return Started(True, "Recalculation started.", run_id=7)
 
-    monkeypatch.setattr(handlers, "run_scoring_job", fake)
+    monkeypatch.setattr(handlers, "start_recalculation", record)
     return calls
 
 
-def test_recalculate_guide_example(client, book, headers, scoring_calls):
+def finished(client, headers, url: str) -> dict:
+    """The run at ``url`` once it is no longer running (read as the API's clients read it)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = client.get(url, headers=headers()).get_json()["data"]
+        if state["status"] != "running":
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"the run at {url} did not finish")
+
+
+def test_recalculate_guide_example_answers_202_with_the_runs_url(client, book, headers, started):
     # The guide's body, with two ids of the book.
     response = client.post(
         URL, json={"client_ids": ["c-ash", "c-bay"], "force_recalculate": True}, headers=headers()
     )
 
-    assert response.status_code == 200
-    assert response.get_json() == {
-        "data": {
-            "as_of": TODAY.isoformat(),
-            "clients_scored": 2,
-            "clients_skipped": 0,
-            "interventions_created": 1,
-            "alerts_created": 2,
-        }
-    }
-    assert scoring_calls == [{"client_ids": ["c-ash", "c-bay"], "force": True}]
+    assert response.status_code == 202
+    run_url = f"{BASE}/runs/7"
+    assert response.get_json() == {"data": {"run_id": 7, "status": "running", "url": run_url}}
+    assert response.headers["Location"] == run_url
+    assert started == [{"client_ids": ["c-ash", "c-bay"], "force": True}]
 
 
-def test_recalculate_everyone_without_a_body(client, book, headers, scoring_calls):
-    response = client.post(URL, headers=headers())
-
-    assert response.status_code == 200
-    assert response.get_json()["data"]["clients_skipped"] == 5
-    assert scoring_calls == [{"client_ids": None, "force": False}]
+def test_recalculate_everyone_without_a_body(client, book, headers, started):
+    assert client.post(URL, headers=headers()).status_code == 202
+    assert started == [{"client_ids": None, "force": False}]
 
 
-def test_recalculate_with_an_empty_object(client, book, headers, scoring_calls):
-    assert client.post(URL, json={}, headers=headers("manager")).status_code == 200
-    assert scoring_calls == [{"client_ids": None, "force": False}]
+def test_recalculate_with_an_empty_object(client, book, headers, started):
+    assert client.post(URL, json={}, headers=headers("manager")).status_code == 202
+    assert started == [{"client_ids": None, "force": False}]
 
 
-def test_recalculate_drops_repeated_ids(client, book, headers, scoring_calls):
+def test_recalculate_drops_repeated_ids(client, book, headers, started):
     client.post(URL, json={"client_ids": ["c-ash", "c-ash"]}, headers=headers())
-    assert scoring_calls == [{"client_ids": ["c-ash"], "force": False}]
+    assert started == [{"client_ids": ["c-ash"], "force": False}]
 
 
-def test_recalculate_unknown_client_is_400(client, book, headers, scoring_calls):
+def test_recalculate_unknown_client_is_400(client, book, headers, started):
     response = client.post(URL, json={"client_ids": ["c-ash", "uuid1"]}, headers=headers())
 
     assert response.status_code == 400
     assert response.get_json()["error"]["details"] == [
         {"field": "client_ids[1]", "message": "no client with this id"}
     ]
-    assert scoring_calls == []
+    assert started == []
 
 
 @pytest.mark.parametrize(
@@ -283,17 +299,15 @@ def test_recalculate_unknown_client_is_400(client, book, headers, scoring_calls)
         ({"force": True}, "force"),
     ],
 )
-def test_recalculate_bad_body_is_400_naming_the_field(
-    client, book, headers, scoring_calls, body, field
-):
+def test_recalculate_bad_body_is_400_naming_the_field(client, book, headers, started, body, field):
     response = client.post(URL, json=body, headers=headers())
 
     assert response.status_code == 400
     assert [item["field"] for item in response.get_json()["error"]["details"]] == [field]
-    assert scoring_calls == []
+    assert started == []
 
 
-def test_recalculate_malformed_json_is_400(client, book, headers, scoring_calls):
+def test_recalculate_malformed_json_is_400(client, book, headers, started):
     response = client.post(
         URL, data="{client_ids: [", content_type="application/json", headers=headers()
     )
@@ -301,38 +315,106 @@ def test_recalculate_malformed_json_is_400(client, book, headers, scoring_calls)
     assert response.get_json()["error"]["code"] == "invalid_json"
 
 
-def test_recalculate_runs_the_scoring_job(client, book, headers, session, add_events):
+def test_recalculate_runs_the_scoring_job_in_the_background(
+    client, book, headers, session, add_events
+):
     # Ash logged in today; the others are already scored today and are skipped.
     add_events("logins", [{"client_id": "c-ash", "ts": dt.datetime.now(dt.UTC)}])
     session.commit()
 
-    skipped = client.post(URL, json={"client_ids": ["c-ash", "c-bay"]}, headers=headers()).get_json()[
-        "data"
-    ]
-    forced = client.post(
+    accepted = client.post(URL, json={"client_ids": ["c-ash", "c-bay"]}, headers=headers())
+    assert accepted.status_code == 202
+    skipped = finished(client, headers, accepted.headers["Location"])
+    forced_url = client.post(
         URL, json={"client_ids": ["c-ash"], "force_recalculate": True}, headers=headers()
-    )
+    ).headers["Location"]
+    forced = finished(client, headers, forced_url)
 
-    assert skipped["as_of"] == dt.datetime.now(dt.UTC).date().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert (skipped["status"], skipped["as_of"], skipped["all_clients"]) == (
+        "succeeded",
+        today,
+        False,
+    )
     assert (skipped["clients_scored"], skipped["clients_skipped"]) == (0, 2)
-    assert forced.status_code == 200
-    assert (
-        forced.get_json()["data"]["clients_scored"],
-        forced.get_json()["data"]["clients_skipped"],
-    ) == (1, 0)
+    assert (forced["status"], forced["clients_scored"], forced["clients_skipped"]) == (
+        "succeeded",
+        1,
+        0,
+    )
+    assert forced["error"] is None and forced["duration_seconds"] >= 0
     rows = client.get(f"{URL}?search=ash", headers=headers()).get_json()["data"]
     assert rows[0]["overall"] != 35.4  # rescored from its events
 
 
-def test_failed_scoring_run_is_500_without_details(client, book, headers, monkeypatch):
+def test_a_second_recalculation_while_one_runs_is_409_with_that_run(client, book, headers, session):
+    going = start_run(session, TODAY, at=NOW)  # a run of this (live) process, still going
+    session.commit()
+
+    response = client.post(URL, json={"client_ids": ["c-ash"]}, headers=headers("manager"))
+
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "run_going"
+    assert error["details"] == {"run_id": going.id, "url": f"{BASE}/runs/{going.id}"}
+    assert error["message"].startswith("A scoring run is already going (started ")
+
+
+def test_a_viewer_may_read_a_run_but_not_start_one(client, book, headers, session):
+    run = start_run(session, TODAY, at=NOW)
+    session.commit()
+    assert client.post(URL, json={}, headers=headers("viewer")).status_code == 403
+    state = client.get(f"{BASE}/runs/{run.id}", headers=headers("viewer")).get_json()["data"]
+    assert (state["id"], state["status"], state["finished_at"]) == (run.id, "running", None)
+
+
+def test_a_failed_runs_error_is_shown_to_admins_only(client, book, headers, session):
+    run = start_run(session, TODAY, at=NOW)
+    fail_run(session, run.id, "OperationalError: SELECT secret FROM users WHERE password = 'x'")
+    session.commit()
+    url = f"{BASE}/runs/{run.id}"
+
+    admin = client.get(url, headers=headers("admin")).get_json()["data"]
+    manager = client.get(url, headers=headers("manager")).get_json()["data"]
+
+    assert admin["status"] == manager["status"] == "failed"
+    assert admin["error"].startswith("OperationalError: SELECT secret")
+    assert manager["error"] == FAILED_FOR_NON_ADMINS
+
+
+def test_a_run_whose_process_died_reads_interrupted(client, book, headers, session):
+    run = start_run(session, TODAY, at=NOW)
+    run.holder = f"{socket.gethostname()}:{exited_pid()}"
+    session.commit()
+
+    state = client.get(f"{BASE}/runs/{run.id}", headers=headers()).get_json()["data"]
+
+    assert (state["status"], state["error"]) == ("interrupted", INTERRUPTED_ERROR)
+
+
+def test_an_unknown_run_is_404(client, book, headers):
+    response = client.get(f"{BASE}/runs/999", headers=headers())
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "There is no scoring run 999."
+    # Past any integer the database holds: 404 as well, not a database error.
+    assert client.get(f"{BASE}/runs/55474196779572584775680", headers=headers()).status_code == 404
+
+
+def test_a_run_that_fails_is_failed_at_its_url_and_writes_nothing(
+    client, book, headers, monkeypatch
+):
     import data.scoring_job as job
 
     def failing(*args, **kwargs):
-        raise job.ScoringFailed("scoring failed: disk full at /var/secret")
+        raise RuntimeError("disk full at /var/secret")
 
-    monkeypatch.setattr(job, "run_scoring", failing)
-    response = client.post(URL, json={"client_ids": ["c-ash"]}, headers=headers())
+    monkeypatch.setattr(job, "health_scores_for", failing)
+    accepted = client.post(
+        URL, json={"client_ids": ["c-ash"], "force_recalculate": True}, headers=headers("manager")
+    )
 
-    assert response.status_code == 500
-    assert response.get_json()["error"]["code"] == "scoring_failed"
-    assert b"secret" not in response.data
+    assert accepted.status_code == 202
+    state = finished(client, headers, accepted.headers["Location"])
+    assert (state["status"], state["clients_scored"]) == ("failed", 0)
+    manager = client.get(accepted.headers["Location"], headers=headers("manager")).get_json()
+    assert b"secret" not in json.dumps(manager).encode()

@@ -35,6 +35,8 @@ def test_concurrent_edit_of_the_same_version_is_a_conflict(book, session, migrat
                     first, iv_id, actor_id=None, version=1, changes={"priority": Priority.URGENT}
                 )
             assert conflict.value.code == "version_conflict"
+            # The answer names the version now current, as every 409 of an edit does.
+            assert conflict.value.details == {"current_version": 2}
             first.rollback()
     finally:
         engine.dispose()

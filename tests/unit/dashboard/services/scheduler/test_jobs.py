@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from dashboard.services import reports as reports_package
+from dashboard.services import scheduler
 from dashboard.services.mail import SmtpSettings
 from dashboard.services.metrics import metrics_for
 from dashboard.services.scheduler import run_daily_job, run_due_reports, run_schedule_now
@@ -281,3 +282,62 @@ def test_an_smtp_failure_is_recorded_and_the_mail_kept(migrated_url, session, bo
     assert session.get(ReportSchedule, schedule.id).last_error.startswith("SMTP 127.0.0.1:")
     assert count(session, OutboxMail) == 2
     assert count(session, HealthScore) > 0  # the book is untouched
+
+
+def test_a_delivery_that_raises_is_recorded_and_the_next_one_still_goes(
+    migrated_url, session, book, smtp_server, monkeypatch
+):
+    board = weekly(session, name="Board pack", format="csv")
+    team = weekly(session, name="Team summary", format="csv")
+    real_send_mail = scheduler.send_mail
+
+    def send_mail(to, subject, *args, **kwargs):
+        if subject.startswith("Board pack"):
+            raise ValueError("Header values may not contain linefeed or carriage return characters")
+        return real_send_mail(to, subject, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "send_mail", send_mail)
+    results = run_due_reports(
+        sessions_for(migrated_url), zone=LONDON, url=migrated_url, now=NOW,
+        settings=smtp_server.settings,
+    )  # fmt: skip
+
+    error = (
+        "the report could not be sent: "
+        "ValueError: Header values may not contain linefeed or carriage return characters"
+    )
+    assert [(r.name, r.status, r.error) for r in results] == [
+        ("Board pack", ReportStatus.FAILED, error),
+        ("Team summary", ReportStatus.SENT, None),
+    ]
+    [received] = smtp_server.inbox.messages
+    assert message_of(received)["Subject"].startswith("Team summary: Last 30 days")
+    session.expire_all()
+    failed, sent = session.get(ReportSchedule, board.id), session.get(ReportSchedule, team.id)
+    assert (failed.last_status, failed.last_run_at, failed.last_error) == (
+        ReportStatus.FAILED, NOW, error,
+    )  # fmt: skip
+    assert (sent.last_status, sent.last_run_at, sent.last_error) == (ReportStatus.SENT, NOW, None)
+    # The failed one is not retried at every check: it waits for its next occurrence.
+    assert failed.next_run_at == dt.datetime(2024, 4, 7, 8, tzinfo=dt.UTC)
+
+
+def test_an_older_name_with_a_line_separator_still_sends(migrated_url, session, book, smtp_server):
+    schedule = weekly(session, format="csv")
+    # Stored before names were checked for line breaks.
+    schedule.name = "Sunday\u2028\r\nsummary"
+    session.commit()
+
+    [result] = run_due_reports(
+        sessions_for(migrated_url), zone=LONDON, url=migrated_url, now=NOW,
+        settings=smtp_server.settings,
+    )  # fmt: skip
+
+    assert (result.status, result.error) == (ReportStatus.SENT, None)
+    [received] = smtp_server.inbox.messages
+    message = message_of(received)
+    # The line separator and the line break are one space.
+    assert message["Subject"] == "Sunday summary: Last 30 days, all clients (2 Mar – 31 Mar 2024)"
+    assert 'Sent by the report schedule "Sunday summary"' in (
+        message.get_body(("plain",)).get_content()
+    )

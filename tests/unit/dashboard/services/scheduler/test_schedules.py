@@ -9,6 +9,7 @@ import pytest
 
 from data.models_reports import ReportFormat, ReportFrequency, ReportSchedule, ReportStatus
 from data.repositories.schedules import (
+    ScheduleChanged,
     ScheduleError,
     claim_due_schedules,
     create_schedule,
@@ -18,6 +19,7 @@ from data.repositories.schedules import (
     record_schedule_run,
     schedules_frame,
     update_schedule,
+    validated_fields,
 )
 from scoring.enums import Period, Segment
 
@@ -91,6 +93,36 @@ def test_a_bad_field_is_named(session, change, field):
     assert raised.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Monday\u2028summary", "U+2028"),  # a line separator pasted into the form
+        ("Monday\nsummary", "U+000A"),
+        ("Monday\r\nsummary", "U+000D"),
+        ("Monday\tsummary", "U+0009"),
+        ("Monday\u2029summary", "U+2029"),
+        ("Monday\x85summary", "U+0085"),
+        ("Monday\x00summary", "U+0000"),
+    ],
+)
+def test_a_name_with_a_line_break_or_control_character_is_refused(name, code):
+    with pytest.raises(ScheduleError) as raised:
+        validated_fields(WEEKLY | {"name": name})
+    assert raised.value.field == "name"
+    assert str(raised.value) == f"name: remove the line break or control character ({code})"
+
+
+def test_a_line_break_around_the_name_is_trimmed_not_refused():
+    assert validated_fields(WEEKLY | {"name": "\u2028Monday summary\n"})["name"] == "Monday summary"
+
+
+def test_recipients_on_separate_lines_are_fine_but_a_control_character_in_one_is_refused():
+    assert parse_recipients("a@x.com\nb@y.org\u2028c@z.com") == ["a@x.com", "b@y.org", "c@z.com"]
+    with pytest.raises(ScheduleError) as raised:
+        parse_recipients("a@x.com, b\x07@y.org")
+    assert str(raised.value) == "recipients: remove the line break or control character (U+0007)"
+
+
 def test_a_new_schedule_runs_at_its_next_occurrence(session, make_user):
     lead = make_user(name="Lena Lead")
 
@@ -132,6 +164,26 @@ def test_changing_the_timing_moves_the_next_run_and_other_changes_do_not(session
     with pytest.raises(LookupError):
         update_schedule(session, 999, zone=LONDON, name="x")
     assert delete_schedule(session, schedule.id) and not delete_schedule(session, schedule.id)
+
+
+def test_a_save_made_on_an_older_version_is_refused_and_writes_nothing(session):
+    schedule = create_schedule(session, zone=LONDON, now=utc(2024, 3, 20), **WEEKLY)
+    assert schedule.version == 1
+    # Two people open version 1; the first saves, which makes version 2.
+    update_schedule(session, schedule.id, zone=LONDON, version=1, recipients="a@example.com")
+    assert schedule.version == 2
+
+    with pytest.raises(ScheduleChanged) as conflict:
+        update_schedule(session, schedule.id, zone=LONDON, version=1, recipients="b@example.com")
+
+    assert conflict.value.current_version == 2
+    assert "Someone else changed this schedule since you opened it" in str(conflict.value)
+    session.refresh(schedule)
+    assert (schedule.recipients, schedule.version) == ("a@example.com", 2)
+    # A run recorded on it does not count as a change: the form opened on 2 still saves.
+    record_schedule_run(session, schedule.id, status=ReportStatus.SENT, at=utc(2024, 3, 25, 9))
+    update_schedule(session, schedule.id, zone=LONDON, version=2, recipients="b@example.com")
+    assert (schedule.recipients, schedule.version) == ("b@example.com", 3)
 
 
 def test_claiming_due_schedules_moves_them_on(session):

@@ -1,6 +1,6 @@
-"""Work the admin views start in the background: "Recalculate now" and a schedule's "Run now".
+"""Work a person starts in the background: a recalculation ("Recalculate now", the API's) and a schedule's "Run now".
 
-The request that starts the work returns at once; the work runs in a daemon
+The request that starts the work returns at once (the API's with 202); the work runs in a daemon
 thread of the process and records its outcome in the database (a row of
 ``scoring_runs``, or the schedule's last run), which the page polls. Nothing
 about it lives only in this process's memory, so any worker can answer the
@@ -8,8 +8,12 @@ polling requests.
 
 Each start takes a job lock in the database (``data.repositories.locks``)
 first, so two clicks, in one worker or two, do not start the same work
-twice; the thread gives the lock back when it is done. "Recalculate now" is
-also refused while any scoring run (the daily job's included) is going.
+twice. A report's thread gives its lock back when it is done. A
+recalculation holds its lock only while it checks that no scoring run (the
+daily job's included) is going and records its own run, in one transaction;
+from then on its run's row refuses a second start, and a run whose process
+died is settled as interrupted (``data.repositories.runs``) instead of
+blocking the next one.
 """
 
 from __future__ import annotations
@@ -22,15 +26,18 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.admin.models import SCORING_LEASE, going_run
 from dashboard.formatting import local_time_text
 from data.db import session_factory
 from data.repositories.locks import acquire_job_lock, default_holder, release_job_lock
+from data.repositories.runs import fail_run, going_run, start_run
 from data.repositories.schedules import schedule_by_id
 
 log = logging.getLogger(__name__)
 
 RECALCULATE_JOB = "manual-scoring"
+# The lock guards the check for a going run and the new run's row, in one transaction; the
+# lease only matters if that transaction's process dies between the two.
+RECALCULATE_LEASE = dt.timedelta(minutes=2)
 REPORT_RUN_LEASE = dt.timedelta(minutes=10)
 
 
@@ -41,60 +48,87 @@ def report_run_job(schedule_id: int) -> str:
 
 @dataclass(frozen=True)
 class Started:
-    """Whether the work was started, and what to tell the person who asked."""
+    """Whether the work was started, and what to tell the person who asked.
+
+    ``run_id`` is the scoring run a recalculation started, or the one already
+    going that refused it.
+    """
 
     started: bool
     message: str
+    run_id: int | None = None
 
 
-def start_recalculation(url: str, *, now: pd.Timestamp, zone: ZoneInfo) -> Started:
-    """Score every active client for today in a thread, unless a scoring run is going already.
+def start_recalculation(
+    url: str,
+    *,
+    now: pd.Timestamp,
+    zone: ZoneInfo,
+    client_ids: list[str] | None = None,
+    force: bool = True,
+) -> Started:
+    """Score active clients for today in a thread, unless a scoring run is going already.
 
-    The run starts at exactly ``now`` (its ``scoring_runs.started_at``), which
-    is how the page finds it. Clients already scored today are scored again
-    (``force``); the new alerts are mailed as the daily job mails them.
+    The run is recorded before this returns (its ``scoring_runs`` row starts at
+    exactly ``now``, which is how the page finds it, and its id is returned),
+    and carried on by the thread. ``client_ids`` limits it to those clients;
+    with ``force`` (the app's button) clients already scored today are scored
+    again. The new alerts are mailed as the daily job mails them. This is the
+    one way a person starts a run: "Recalculate now" and the API's
+    recalculation both come here.
     """
     sessions = session_factory(url)
     holder = f"{default_holder()}:recalculate"
     with sessions() as session, session.begin():
-        going = going_run(session, now=now)
-        if going is not None:
-            return Started(
-                False,
-                f"A scoring run is already going (started {local_time_text(going, zone, now=now)}); "
-                "its result appears here when it finishes.",
-            )
         locked = acquire_job_lock(
-            session, RECALCULATE_JOB, until=(now + pd.Timedelta(SCORING_LEASE)).to_pydatetime(),
+            session, RECALCULATE_JOB, until=(now + pd.Timedelta(RECALCULATE_LEASE)).to_pydatetime(),
             holder=holder, now=now.to_pydatetime(),
         )  # fmt: skip
         if not locked:
-            return Started(False, "A recalculation has just been started; wait for it to finish.")
+            return Started(
+                False, "A recalculation is being started right now; try again in a moment."
+            )
+        # The lock is given back when this transaction commits: from then on the run's row says it.
+        release_job_lock(session, RECALCULATE_JOB, holder=holder, now=now.to_pydatetime())
+        going = going_run(session)
+        if going is not None:
+            return Started(
+                False,
+                f"A scoring run is already going (started "
+                f"{local_time_text(going.started_at, zone, now=now)}); "
+                "its result appears here when it finishes.",
+                run_id=going.id,
+            )
+        run_id = start_run(
+            session, now.date(), at=now.to_pydatetime(), all_clients=client_ids is None
+        ).id
     thread = threading.Thread(
         target=_recalculate,
-        args=(url, now.to_pydatetime(), holder),
+        args=(url, run_id, now.to_pydatetime(), client_ids, force),
         name="csd-recalculate",
         daemon=True,
     )
     thread.start()
-    return Started(True, "Recalculation started.")
+    return Started(True, "Recalculation started.", run_id=run_id)
 
 
-def _recalculate(url: str, now: dt.datetime, holder: str) -> None:
+def _recalculate(
+    url: str, run_id: int, now: dt.datetime, client_ids: list[str] | None, force: bool
+) -> None:
     from dashboard.services.scheduler import mail_alerts
     from data.scoring_job import ScoringFailed, run_scoring
 
     sessions = session_factory(url)
     try:
-        summary = run_scoring(sessions, now=now, force=True)
+        summary = run_scoring(sessions, now=now, force=force, client_ids=client_ids, run_id=run_id)
         mail_alerts(sessions, day=summary.as_of, url=url)
         log.info("recalculation: %s clients scored for %s", summary.clients_scored, summary.as_of)
     except ScoringFailed as error:  # recorded on the run row, which the page shows
         log.error("recalculation failed: %s", error)
-    except Exception:  # noqa: BLE001 - a background thread has only the log to report to
+    except Exception as error:  # noqa: BLE001 - a background thread has only the log and the run
         log.exception("recalculation failed")
-    finally:
-        _release(sessions, RECALCULATE_JOB, holder)
+        with sessions() as session, session.begin():
+            fail_run(session, run_id, f"{type(error).__name__}: {error}")
 
 
 def start_report_run(url: str, schedule_id: int, *, now: pd.Timestamp, zone: ZoneInfo) -> Started:
