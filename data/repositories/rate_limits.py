@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from data.db import session_factory
 from data.models import RateLimitEntry
+from data.repositories.locks import lock_key
 
 SCHEME = "csd-database"
 
@@ -78,6 +79,11 @@ class DatabaseStorage(Storage, MovingWindowSupport):
         now = clock()
         table = RateLimitEntry.__table__
         with self._sessions() as session, session.begin():
+            # One count at a time per key, or simultaneous attempts all see the same count:
+            # PostgreSQL takes an advisory lock on the key; SQLite's first write (the delete)
+            # takes the database's write lock.
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(select(func.pg_advisory_xact_lock(lock_key(f"rate-limit:{key}"))))
             session.execute(delete(table).where(table.c.key == key, table.c.at < now - expiry))
             counted = session.scalar(select(func.count()).where(table.c.key == key)) or 0
             if counted + amount > limit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -192,3 +193,13 @@ def test_with_redis_url_the_count_is_kept_in_redis(migrated_url, lead):
         assert redis.Redis.from_url(url).dbsize() > 0
     finally:
         redis.Redis.from_url(url).flushdb()
+
+
+def test_simultaneous_attempts_are_counted_one_at_a_time(migrated_url):
+    # 20 attempts at once on one key with a limit of 10: exactly 10 are let through,
+    # however the workers' transactions interleave.
+    storage = rate_limits.DatabaseStorage(url=migrated_url)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        let_through = list(pool.map(lambda _: storage.acquire_entry("k", 10, 300), range(20)))
+    assert let_through.count(True) == 10
+    assert storage.get_moving_window("k", 10, 300)[1] == 10
