@@ -127,9 +127,7 @@ def recalculate_health_scores(body: RecalculateRequest) -> tuple[RecalculateResp
     if not started.started:
         raise ApiError(
             409,
-            started.message.replace("appears here", "is at its URL")
-            if started.run_id is not None
-            else started.message,
+            started.message,
             code="run_going",
             details={"run_id": started.run_id, "url": run_url(started.run_id)}
             if started.run_id is not None

@@ -8,12 +8,12 @@ polling requests.
 
 Each start takes a job lock in the database (``data.repositories.locks``)
 first, so two clicks, in one worker or two, do not start the same work
-twice. A report's thread gives its lock back when it is done. A
-recalculation holds its lock only while it checks that no scoring run (the
-daily job's included) is going and records its own run, in one transaction;
-from then on its run's row refuses a second start, and a run whose process
-died is settled as interrupted (``data.repositories.runs``) instead of
-blocking the next one.
+twice: a report's thread gives its lock back when it is done. A
+recalculation takes its turn (``take_turn``) only for the transaction that
+checks that no scoring run (the daily job's included) is going and records
+its own run; from then on its run's row refuses a second start, and a run
+whose process died is settled as interrupted (``data.repositories.runs``)
+instead of blocking the next one.
 """
 
 from __future__ import annotations
@@ -28,16 +28,13 @@ import pandas as pd
 
 from dashboard.formatting import local_time_text
 from data.db import session_factory
-from data.repositories.locks import acquire_job_lock, default_holder, release_job_lock
+from data.repositories.locks import acquire_job_lock, default_holder, release_job_lock, take_turn
 from data.repositories.runs import fail_run, going_run, start_run
 from data.repositories.schedules import schedule_by_id
 
 log = logging.getLogger(__name__)
 
 RECALCULATE_JOB = "manual-scoring"
-# The lock guards the check for a going run and the new run's row, in one transaction; the
-# lease only matters if that transaction's process dies between the two.
-RECALCULATE_LEASE = dt.timedelta(minutes=2)
 REPORT_RUN_LEASE = dt.timedelta(minutes=10)
 
 
@@ -78,25 +75,19 @@ def start_recalculation(
     recalculation both come here.
     """
     sessions = session_factory(url)
-    holder = f"{default_holder()}:recalculate"
     with sessions() as session, session.begin():
-        locked = acquire_job_lock(
-            session, RECALCULATE_JOB, until=(now + pd.Timedelta(RECALCULATE_LEASE)).to_pydatetime(),
-            holder=holder, now=now.to_pydatetime(),
-        )  # fmt: skip
-        if not locked:
+        # The check for a going run and the new run's row, one starter at a time; once
+        # committed, the run's row itself refuses the next start.
+        if not take_turn(session, RECALCULATE_JOB):
             return Started(
                 False, "A recalculation is being started right now; try again in a moment."
             )
-        # The lock is given back when this transaction commits: from then on the run's row says it.
-        release_job_lock(session, RECALCULATE_JOB, holder=holder, now=now.to_pydatetime())
         going = going_run(session)
         if going is not None:
             return Started(
                 False,
-                f"A scoring run is already going (started "
-                f"{local_time_text(going.started_at, zone, now=now)}); "
-                "its result appears here when it finishes.",
+                "A scoring run is already going (started "
+                f"{local_time_text(going.started_at, zone, now=now)}).",
                 run_id=going.id,
             )
         run_id = start_run(

@@ -51,17 +51,8 @@ def acquire_job_lock(
     (which gives it up).
     """
     now = now or utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        acquired = session.scalar(select(func.pg_try_advisory_xact_lock(lock_key(name))))
-        if not acquired:
-            return False
-    # A write first: on SQLite it takes the write lock before anything is read.
-    insert_missing_rows(
-        session,
-        JobLock.__table__,
-        [{"name": name, "holder": None, "locked_until": None}],
-        keys=["name"],
-    )
+    if not take_turn(session, name):
+        return False
     result = session.execute(
         update(JobLock)
         .where(
@@ -72,6 +63,28 @@ def acquire_job_lock(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def take_turn(session: Session, name: str) -> bool:
+    """Hold ``name`` until the current transaction ends; False when another transaction holds it.
+
+    For work whose check and record fit in one transaction (start a run unless
+    one is going): nothing outlives the transaction, so a process that dies
+    holds nothing. PostgreSQL: ``pg_try_advisory_xact_lock`` (a second taker
+    gives up at once). SQLite: a first write, to the job's row, which takes
+    the database's single write lock (a second taker waits for it).
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and not session.scalar(select(func.pg_try_advisory_xact_lock(lock_key(name)))):
+        return False
+    # A write first: on SQLite it takes the write lock before anything is read.
+    insert_missing_rows(
+        session,
+        JobLock.__table__,
+        [{"name": name, "holder": None, "locked_until": None}],
+        keys=["name"],
+    )
+    return True
 
 
 def release_job_lock(

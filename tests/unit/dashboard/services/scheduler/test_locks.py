@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from data.models_reports import JobLock
-from data.repositories.locks import acquire_job_lock, job_lock, lock_key, release_job_lock
+from data.repositories.locks import (
+    acquire_job_lock,
+    job_lock,
+    lock_key,
+    release_job_lock,
+    take_turn,
+)
 from tests.unit.dashboard.services.reports.conftest import sessions_for
 
 T = dt.datetime(2024, 3, 31, 2, 0, tzinfo=dt.UTC)
@@ -59,6 +65,22 @@ def test_on_postgresql_a_second_runner_gives_up_without_waiting(migrated_url):
                     second, "daily-scoring", until=T + HOUR, holder="b", now=T + 2 * HOUR
                 )
             assert time.perf_counter() - started < 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_turn_lasts_as_long_as_its_transaction(migrated_url):
+    if not migrated_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers by waiting for its write lock")
+    first, second = sessions_for(migrated_url)(), sessions_for(migrated_url)()
+    try:
+        with first.begin():
+            assert take_turn(first, "manual-scoring")
+            with second.begin():
+                assert not take_turn(second, "manual-scoring")  # held while the first is open
+        with second.begin():
+            assert take_turn(second, "manual-scoring")  # committed: nothing outlives it
     finally:
         first.close()
         second.close()
