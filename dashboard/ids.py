@@ -176,6 +176,47 @@ class OutboxIds(StrEnum):
     FEEDBACK = "ob-feedback"
 
 
+class DataImportIds(StrEnum):
+    """The Import data view: what and which file, the check before writing, the history."""
+
+    KIND = "di-kind"
+    COLUMNS = "di-columns"
+    UPLOAD = "di-upload"
+    PREVIEW = "di-preview"
+    CONFIRM = "di-confirm"
+    RESULT = "di-result"
+    DONE = "di-done"
+    REFRESH = "di-refresh"
+    HISTORY = "di-history"
+
+
+API_KEY_REVOKE = "ak-revoke"
+
+
+def api_key_revoke_id(key_id: int) -> dict[str, Any]:
+    """The id of the Revoke button of key ``key_id``."""
+    return {"type": API_KEY_REVOKE, "key": key_id}
+
+
+class ApiKeyIds(StrEnum):
+    """The API keys view: the new-key form, the key shown once, the list and the revoke dialog."""
+
+    NAME = "ak-name"
+    ROLE = "ak-role"
+    EXPIRES = "ak-expires"
+    CREATE = "ak-create"
+    CREATED = "ak-created"
+    CHANGED = "ak-changed"
+    REFRESH = "ak-refresh"
+    TABLE = "ak-table"
+    FEEDBACK = "ak-feedback"
+    DIALOG = "ak-dialog"
+    DIALOG_TEXT = "ak-dialog-text"
+    TARGET = "ak-target"
+    CANCEL = "ak-cancel"
+    CONFIRM = "ak-confirm"
+
+
 class AuditIds(StrEnum):
     """The Audit log view: its filters and table."""
 

@@ -70,6 +70,7 @@ from scoring.columns import (
 from scoring.enums import ClientStatus, TaskKind
 
 MAX_REPORTED = 50
+EMPTY_FILE = "the file is empty; expected a header row"
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
 DATE_DTYPE = "datetime64[us]"
 OWNER_EMAIL = "owner_email"
@@ -88,13 +89,30 @@ class Column:
     required: bool = False
 
 
-class CsvImportError(Exception):
-    """The file was rejected; ``problems`` lists every ``FILE:LINE: column: what is wrong``."""
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import: where (``line``; None for the whole file), which column, what."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    line: int | None
+    column: str | None
+    message: str
+
+    def text(self, source: str) -> str:
+        """``SOURCE:LINE: column: what is wrong``, as the command line prints it."""
+        where = source if self.line is None else f"{source}:{self.line}"
+        return (
+            f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        )
+
+
+class CsvImportError(Exception):
+    """The file was rejected: ``details`` holds every ``Problem``, ``problems`` their texts."""
+
+    def __init__(self, source: str, details: list[Problem]) -> None:
         self.source = source
-        self.problems = problems
-        count = len(problems)
+        self.details = details
+        self.problems = [problem.text(source) for problem in details]
+        count = len(details)
         super().__init__(f"{source}: {count} problem{'s' if count != 1 else ''}; nothing imported")
 
     def report(self, limit: int = MAX_REPORTED) -> list[str]:
@@ -115,6 +133,11 @@ class ImportSummary:
     inserted: int
     updated: int = 0
     duplicates: int = 0
+
+    @property
+    def already_present(self) -> int:
+        """Rows stored already: events skipped as duplicates, or clients that existed (updated)."""
+        return self.updated if self.kind == "clients" else self.duplicates
 
     def describe(self) -> str:
         """One line for the command line."""
@@ -294,7 +317,7 @@ class _Table:
     present: list[str]
     values: pd.DataFrame
     lines: pd.Series
-    problems: list[tuple[int, int, str]]
+    problems: list[tuple[int, int, Problem]]
 
     def flag(self, mask: pd.Series | np.ndarray, column: str, message: str | pd.Series) -> None:
         order = [c.name for c in self.columns].index(column)
@@ -303,12 +326,16 @@ class _Table:
             return
         texts = message[bad] if isinstance(message, pd.Series) else [message] * int(bad.sum())
         for line, text in zip(self.lines[bad], texts, strict=True):
-            self.problems.append((int(line), order, f"{self.source}:{line}: {column}: {text}"))
+            self.problems.append((int(line), order, Problem(int(line), column, str(text))))
 
     def fail_if_problems(self) -> None:
         if self.problems:
-            ordered = [text for _line, _order, text in sorted(self.problems)]
+            ordered = [problem for _line, _order, problem in sorted(self.problems, key=_position)]
             raise CsvImportError(self.source, ordered)
+
+
+def _position(entry: tuple[int, int, Problem]) -> tuple[int, int]:
+    return entry[0], entry[1]
 
 
 @dataclass
@@ -318,7 +345,7 @@ class _Cells:
     header: list[str]
     cells: pd.DataFrame  # one string column per header name
     lines: np.ndarray  # the line each row starts on (the header is line 1)
-    problems: list[tuple[int, int, str]]  # rows of the wrong width
+    problems: list[tuple[int, int, Problem]]  # rows of the wrong width
     trimmed: bool  # no cell has surrounding whitespace left
     longest: int | None  # no cell is longer than this many characters (None: not known)
 
@@ -338,14 +365,21 @@ def _read_bytes(path: Path, source: str) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CsvImportError(source, [f"{source}: cannot read the file: {exc.strerror}"]) from None
+        raise CsvImportError(
+            source, [Problem(None, None, f"cannot read the file: {exc.strerror}")]
+        ) from None
+    return _utf8_text(raw, source)
+
+
+def _utf8_text(raw: bytes, source: str) -> bytes:
+    """``raw`` without its byte-order mark; rejects text that is not UTF-8, naming its line."""
     data = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
     if not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise CsvImportError(source, [f"{source}:{line}: not UTF-8 text"]) from None
+            raise CsvImportError(source, [Problem(line, None, "not UTF-8 text")]) from None
     return data
 
 
@@ -441,16 +475,16 @@ def _read_cells(source: str, data: bytes) -> _Cells:
         records = records.apply(lambda cells: cells.str.strip())
     blank = _blank(records)
     if blank.all():
-        raise CsvImportError(source, [f"{source}:1: the file is empty; expected a header row"])
+        raise CsvImportError(source, [Problem(1, None, EMPTY_FILE)])
     if blank[0]:
-        raise CsvImportError(source, [f"{source}:1: the header row is empty"])
+        raise CsvImportError(source, [Problem(1, None, "the header row is empty")])
     width = int(layout.fields[0])
     header = [str(cell).strip().lower() for cell in records.iloc[0, :width]]
     rows = ~blank
     rows[0] = False
     wrong = rows & (layout.fields != width)
     problems = [
-        (int(line), -1, f"{source}:{line}: expected {width} cells, found {found}")
+        (int(line), -1, Problem(int(line), None, f"expected {width} cells, found {found}"))
         for line, found in zip(layout.lines[wrong], layout.fields[wrong], strict=True)
     ]
     kept = rows & ~wrong
@@ -496,19 +530,19 @@ def _read_cells_with_csv_module(source: str, data: bytes) -> _Cells:
                 continue
             if header is None:
                 if start != 1:
-                    raise CsvImportError(source, [f"{source}:1: the header row is empty"])
+                    raise CsvImportError(source, [Problem(1, None, "the header row is empty")])
                 header = [cell.strip().lower() for cell in record]
                 continue
             rows.append(record)
             lines.append(start)
     except csv.Error as exc:
-        raise CsvImportError(source, [f"{source}:{reader.line_num}: {exc}"]) from None
+        raise CsvImportError(source, [Problem(reader.line_num, None, str(exc))]) from None
     if header is None:
-        raise CsvImportError(source, [f"{source}:1: the file is empty; expected a header row"])
+        raise CsvImportError(source, [Problem(1, None, EMPTY_FILE)])
     width = len(header)
     fitting = [len(row) == width for row in rows]
     problems = [
-        (line, -1, f"{source}:{line}: expected {width} cells, found {len(row)}")
+        (line, -1, Problem(line, None, f"expected {width} cells, found {len(row)}"))
         for row, line, fits in zip(rows, lines, fitting, strict=True)
         if not fits
     ]
@@ -536,21 +570,74 @@ def _check_header(source: str, header: list[str], columns: tuple[Column, ...]) -
     for position, name in enumerate(header):
         if name not in known:
             shown = name or f"column {position + 1}"
-            problems.append(f"{source}:1: {shown}: unknown column (expected {', '.join(known)})")
+            problems.append(Problem(1, shown, f"unknown column (expected {', '.join(known)})"))
         elif name in header[:position]:
-            problems.append(f"{source}:1: {name}: repeated column")
+            problems.append(Problem(1, name, "repeated column"))
     for column in columns:
         if column.required and column.name not in header:
-            problems.append(f"{source}:1: {column.name}: required column missing")
+            problems.append(Problem(1, column.name, "required column missing"))
     if problems:
         raise CsvImportError(source, problems)
 
 
-def _parse(source: str, kind: str, path: Path, progress: Progress) -> _Table:
+def _cells_from_rows(source: str, kind: str, rows: object) -> _Cells:
+    """The cells of a JSON array of row objects, as if read from a CSV file (``import_rows``).
+
+    A row's ``line`` is its position in the array, from 1. Field names are
+    matched as header names are (trimmed, any case); a field the kind does not
+    have is a problem of its row. A value is text, a number (written as JSON
+    writes it) or null (no value); a missing field is an empty cell; rows with
+    no value at all are skipped, as blank lines are.
+    """
+    if not isinstance(rows, list):
+        raise CsvImportError(source, [Problem(None, None, "expected a JSON array of row objects")])
+    known = [column.name for column in KINDS[kind]]
+    required = [column.name for column in KINDS[kind] if column.required]
+    problems: list[tuple[int, int, Problem]] = []
+    kept: list[dict[str, str]] = []
+    lines: list[int] = []
+    for line, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            problems.append((line, -1, Problem(line, None, "must be an object of fields")))
+            continue
+        cells: dict[str, str] = {}
+        fits = True
+        for key, value in row.items():
+            name = str(key).strip().lower()
+            if name not in known:
+                message = f"unknown field (expected {', '.join(known)})"
+                problems.append((line, -1, Problem(line, str(key), message)))
+                fits = False
+            elif name in cells:
+                problems.append((line, -1, Problem(line, str(key), "repeated field")))
+                fits = False
+            elif isinstance(value, bool) or not isinstance(value, str | int | float | None):
+                order = known.index(name)
+                problems.append(
+                    (line, order, Problem(line, name, "must be text, a number or null"))
+                )
+                fits = False
+            else:
+                cells[name] = "" if value is None else str(value)
+        if fits and any(cell.strip() for cell in cells.values()):
+            kept.append(cells)
+            lines.append(line)
+    header = [name for name in known if name in required or any(name in row for row in kept)]
+    frame = pd.DataFrame(
+        {name: pd.Series([row.get(name, "") for row in kept], dtype="str") for name in header}
+    )
+    return _Cells(
+        header=header,
+        cells=frame,
+        lines=np.array(lines, dtype="int64"),
+        problems=problems,
+        trimmed=False,
+        longest=None,
+    )
+
+
+def _parse(source: str, kind: str, read: _Cells, progress: Progress) -> _Table:
     columns = KINDS[kind]
-    progress.stage(f"Reading {source}", 1)
-    read = _read_cells(source, _read_bytes(path, source))
-    progress.advance()
     _check_header(source, read.header, columns)
     cells = read.cells
     table = _Table(
@@ -622,18 +709,79 @@ def import_csv(
     The caller commits (``data.db.session_scope``), so the import is one
     transaction. ``progress`` hears of each stage (reading, checking, writing).
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+    _check_kind(kind)
     progress = progress or Progress()
     source = str(path)
-    table = _parse(source, kind, Path(path), progress)
+    progress.stage(f"Reading {source}", 1)
+    read = _read_cells(source, _read_bytes(Path(path), source))
+    progress.advance()
+    return _import(session, kind, _parse(source, kind, read, progress), progress)
+
+
+def import_csv_text(session: Session, kind: str, data: bytes, source: str) -> ImportSummary:
+    """``import_csv`` of a file's bytes (an upload, a request body); ``source`` names it in problems."""
+    _check_kind(kind)
+    read = _read_cells(source, _utf8_text(data, source))
+    return _import(session, kind, _parse(source, kind, read, Progress()), Progress())
+
+
+def import_rows(session: Session, kind: str, rows: object, source: str) -> ImportSummary:
+    """``import_csv`` of a JSON array of row objects (see ``_cells_from_rows``); lines count rows from 1."""
+    _check_kind(kind)
+    read = _cells_from_rows(source, kind, rows)
+    return _import(session, kind, _parse(source, kind, read, Progress()), Progress())
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """What importing a file would meet, found without writing: its rows, the first few, every problem."""
+
+    kind: str
+    source: str
+    rows: int
+    header: list[str]
+    sample: list[list[str]]  # the first rows' cells, in the header's order
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_csv_text(
+    session: Session, kind: str, data: bytes, source: str, sample_rows: int = 5
+) -> ImportCheck:
+    """Every check of ``import_csv_text`` (client ids and owners looked up too), writing nothing."""
+    _check_kind(kind)
+    try:
+        read = _read_cells(source, _utf8_text(data, source))
+    except CsvImportError as exc:
+        return ImportCheck(kind, source, 0, [], [], exc.details)
+    sample = read.cells.head(sample_rows).astype(str).to_numpy().tolist()
+    problems: list[Problem] = []
+    try:
+        _import(session, kind, _parse(source, kind, read, Progress()), Progress(), write=False)
+    except CsvImportError as exc:
+        problems = exc.details
+    return ImportCheck(kind, source, len(read.cells), read.header, sample, problems)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+
+
+def _import(
+    session: Session, kind: str, table: _Table, progress: Progress, *, write: bool = True
+) -> ImportSummary:
+    """Check ``table`` against the book and write it (``write``), or stop after the checks."""
     if kind == "clients":
-        return _import_clients(session, table, progress)
-    return _import_events(session, kind, table, progress)
+        return _import_clients(session, table, progress, write=write)
+    return _import_events(session, kind, table, progress, write=write)
 
 
 def _import_events(
-    session: Session, kind: str, table: _Table, progress: Progress
+    session: Session, kind: str, table: _Table, progress: Progress, *, write: bool
 ) -> ImportSummary:
     frame = table.values
     # Each distinct id is looked up once; the column becomes categorical on the way.
@@ -648,6 +796,8 @@ def _import_events(
             "given, but resolved_at is empty",
         )
     table.fail_if_problems()
+    if not write:
+        return ImportSummary(kind, table.source, rows=len(frame), inserted=0)
 
     events = frame[list(ALL_COLUMNS[kind])].assign(
         **{CLIENT_ID: pd.Categorical.from_codes(codes, categories=ids)}
@@ -659,7 +809,9 @@ def _import_events(
     )
 
 
-def _import_clients(session: Session, table: _Table, progress: Progress) -> ImportSummary:
+def _import_clients(
+    session: Session, table: _Table, progress: Progress, *, write: bool
+) -> ImportSummary:
     frame = table.values.rename(columns={"id": CLIENT_ID})
     present = {CLIENT_ID if name == "id" else name for name in table.present}
     now = pd.Timestamp.now(tz="UTC").floor("us")
@@ -697,6 +849,8 @@ def _import_clients(session: Session, table: _Table, progress: Progress) -> Impo
     )
     table.flag(frame[CHURNED_AT] < frame[CREATED_AT], CHURNED_AT, "before created_at")
     table.fail_if_problems()
+    if not write:
+        return ImportSummary("clients", table.source, rows=len(frame), inserted=0)
 
     was = stored_value(STATUS)
     out = pd.DataFrame({CLIENT_ID: ids})

@@ -68,6 +68,7 @@ NAMING_CONVENTION = {
 }
 
 CLIENT_ID_LENGTH = 64
+API_KEY_NAME_LENGTH = 100
 RUN_HOLDER_LENGTH = 200
 AUDIT_ACTION_LENGTH = 40
 AUDIT_TEXT_LENGTH = 300
@@ -480,6 +481,9 @@ class AuditAction(StrEnum):
     SCHEDULE_CHANGED = "schedule_changed"
     SCHEDULE_DELETED = "schedule_deleted"
     RECALCULATION = "recalculation"
+    IMPORT = "import"  # rows imported (or refused) through the API or the app
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
 
 
 class AuditEvent(Base):
@@ -500,6 +504,61 @@ class AuditEvent(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(AUDIT_TEXT_LENGTH), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiKey(Base):
+    """A named key an integration (the source system) sends as its bearer token.
+
+    The key itself is shown once, when it is made; only its SHA-256 digest is
+    kept (``key_hash``), with its first characters (``prefix``) so a person
+    can tell keys apart. It acts with ``role``; it stops working when revoked
+    or past ``expires_at``. ``last_used_at`` is kept to the minute.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(API_KEY_NAME_LENGTH))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class ImportVia(StrEnum):
+    """How rows came in."""
+
+    COMMAND_LINE = "command_line"
+    API = "api"
+    APP = "app"
+    SYNC = "sync"
+
+
+class DataImport(Base):
+    """One import of a file or a body of rows, accepted or refused: the import history.
+
+    ``problems`` is 0 for an import that was written, else how many problems
+    refused it (and nothing was written). ``actor`` is who sent it (a
+    member's email, an API key's name, a sync source's name).
+    """
+
+    __tablename__ = "data_imports"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    via: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(320), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(AUDIT_TEXT_LENGTH), default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_already_present: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RateLimitEntry(Base):

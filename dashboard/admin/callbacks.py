@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin import audit_log, outbox, schedules, status
+from dashboard.admin import api_keys, audit_log, data_import, outbox, schedules, status
 from dashboard.admin.frame import BACK, View, page_header, view_of, with_view
 from dashboard.auth import permissions
 from dashboard.components import empty_state, guarded
@@ -17,6 +17,16 @@ from dashboard.registry import Callbacks
 
 # What a non-admin reads in place of an admin-only view.
 _ADMINS_ONLY = {
+    View.DATA: (
+        "Add clients and their activity from CSV files.",
+        "Only admins can import data.",
+        "Ask an admin of your team to import a file, or to give you an API key.",
+    ),
+    View.KEYS: (
+        "Keys for the systems that send data to the dashboard.",
+        "Only admins can manage API keys.",
+        "Ask an admin of your team for a key for your system.",
+    ),
     View.OUTBOX: (
         "Mail that went to the outbox instead of a mail server.",
         "Only admins can read the outbox.",
@@ -43,6 +53,8 @@ def _render(view: View) -> Any:
     module = {
         View.STATUS: status,
         View.SCHEDULES: schedules,
+        View.DATA: data_import,
+        View.KEYS: api_keys,
         View.OUTBOX: outbox,
         View.AUDIT: audit_log,
     }[view]

@@ -25,6 +25,8 @@ class View(StrEnum):
 
     STATUS = "status"
     SCHEDULES = "schedules"
+    DATA = "data"
+    KEYS = "keys"
     OUTBOX = "outbox"
     AUDIT = "audit"
 
@@ -33,6 +35,8 @@ class View(StrEnum):
         return {
             "status": "System status",
             "schedules": "Scheduled reports",
+            "data": "Import data",
+            "keys": "API keys",
             "outbox": "Outbox",
             "audit": "Audit log",
         }[self.value]
@@ -42,13 +46,15 @@ class View(StrEnum):
         return {
             "status": "bi-activity",
             "schedules": "bi-calendar-week",
+            "data": "bi-upload",
+            "keys": "bi-key",
             "outbox": "bi-envelope",
             "audit": "bi-journal-text",
         }[self.value]
 
     @property
     def admin_only(self) -> bool:
-        return self in (View.OUTBOX, View.AUDIT)
+        return self in (View.DATA, View.KEYS, View.OUTBOX, View.AUDIT)
 
 
 def view_of(search: str | None) -> View | None:

@@ -508,6 +508,9 @@ AUDIT_LABELS: dict[str, str] = {
     AuditAction.SCHEDULE_CHANGED.value: "Schedule changed",
     AuditAction.SCHEDULE_DELETED.value: "Schedule deleted",
     AuditAction.RECALCULATION.value: "Recalculation",
+    AuditAction.IMPORT.value: "Data imported",
+    AuditAction.API_KEY_CREATED.value: "API key created",
+    AuditAction.API_KEY_REVOKED.value: "API key revoked",
 }
 # The audit log's "When" choices: how far back, None for all.
 AUDIT_PERIODS: dict[str, pd.Timedelta | None] = {

@@ -3,7 +3,7 @@
 - ``POST /api/auth/token``: a bearer token for an email and password (public);
 - ``/api/admin/customer-success/health-scores`` (GET, POST),
   ``.../interventions`` (GET, POST), ``.../interventions/{id}`` (GET, PUT,
-  DELETE), ``.../runs/{id}`` (GET, a scoring run's state), ``.../metrics`` (GET), ``.../risk-segments`` (GET) and ``.../reports`` (GET,
+  DELETE), ``.../runs/{id}`` (GET, a scoring run's state), ``.../metrics`` (GET), ``.../risk-segments`` (GET), ``.../import/{kind}`` (POST, CSV or JSON rows) and ``.../reports`` (GET,
   a PDF or a zip of CSV files): bearer token
   required, viewers read only;
 - ``GET /api/openapi.json`` and ``GET /api/docs``: the spec (public).
@@ -26,6 +26,7 @@ def load_operations() -> list:
     # The handler modules record their operations when imported.
     from dashboard.api import (  # noqa: F401
         health_scores,
+        imports,
         interventions,
         metrics,
         reports,

@@ -36,7 +36,8 @@ ERROR_DESCRIPTIONS = {
     404: "No such resource",
     409: "Stale `version`, a status move that is not allowed, the intervention is closed, "
     "or (a recalculation) another scoring run is going: `details` has its `run_id` and `url`",
-    415: "The body is not application/json",
+    413: "The body is over the size limit the message names",
+    415: "The body is not application/json (or, for an import, text/csv)",
     429: "Too many sign-in attempts for this account or from this address; wait `Retry-After` seconds",
 }
 SUCCESS_DESCRIPTIONS = {
@@ -127,7 +128,7 @@ def _operation_spec(op: Operation, components: dict[str, Any]) -> dict[str, Any]
             "in": "path",
             "required": True,
             "description": text,
-            "schema": {"type": "integer"},
+            "schema": op.path_schemas.get(name, {"type": "integer"}),
         }
         for name, text in op.path_params.items()
     ]
@@ -137,6 +138,11 @@ def _operation_spec(op: Operation, components: dict[str, Any]) -> dict[str, Any]
         spec["parameters"] = parameters
     if op.body is not None:
         spec["requestBody"] = {"required": op.body_required, "content": _json_content(op.body)}
+    elif op.raw_body:
+        spec["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": schema} for media, schema in op.raw_body.items()},
+        }
     content = (
         _json_content(op.response)
         if op.response is not None
@@ -241,6 +247,7 @@ def docs_page() -> str:
                     "path": path,
                     "op": op,
                     "body": body.get("$ref", "").rsplit("/", 1)[-1],
+                    "media": list(op.get("requestBody", {}).get("content", {})),
                     "responses": [
                         (status, item["description"], _response_label(item))
                         for status, item in op["responses"].items()
@@ -325,7 +332,8 @@ DOCS_TEMPLATE = """<!doctype html>
         </tbody>
       </table>
       {% endif %}
-      {% if item.body %}<p class="mb-1">Body: <a href="#schema-{{ item.body }}">{{ item.body }}</a></p>{% endif %}
+      {% if item.body %}<p class="mb-1">Body: <a href="#schema-{{ item.body }}">{{ item.body }}</a></p>
+      {% elif item.media %}<p class="mb-1">Body: {{ item.media|join(' or ') }}</p>{% endif %}
       <p class="mb-0">Responses:
         {% for status, description, model in item.responses %}
           <span class="me-2"><strong>{{ status }}</strong> {{ text(description) }} (<a href="#schema-{{ model }}">{{ model }}</a>){% if not loop.last %};{% endif %}</span>

@@ -52,6 +52,10 @@ class Operation:
     write: bool = False
     errors: tuple[int, ...] = ()
     path_params: dict[str, str] = field(default_factory=dict)  # name -> description
+    # JSON schemas of path parameters that are not integers: name -> schema.
+    path_schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A body the handler reads itself (``read_body``): media type -> JSON schema, for the spec.
+    raw_body: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: tuple[str, ...] = ()  # media types of a file download (``response`` is None)
     # OpenAPI links of the success answer: name -> (operationId, {parameter: runtime expression}).
     links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
@@ -191,12 +195,7 @@ def parse_query(model: type[BaseModel] | None) -> BaseModel | None:
 
 def parse_body(model: type[BaseModel], *, required: bool) -> BaseModel:
     """The JSON body validated by ``model``: 400 when malformed or invalid, 415 when not JSON, 413 when too big."""
-    # One byte more than allowed is read: a chunked body (no Content-Length) is cut at the
-    # limit by the stream, and a cut body would otherwise be parsed as if it were whole.
-    request.max_content_length = MAX_BODY_BYTES + 1
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"The request body is over the limit of {MAX_BODY_BYTES:,} bytes.")
+    raw = read_body(MAX_BODY_BYTES)
     if not raw.strip():
         if required:
             raise ApiError(
@@ -213,6 +212,20 @@ def parse_body(model: type[BaseModel], *, required: bool) -> BaseModel:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise _from_validation("body", exc) from None
+
+
+def read_body(limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes: 413, naming the limit, when it is longer."""
+    # One byte more than allowed is read: a chunked body (no Content-Length) is cut at the
+    # limit by the stream, and a cut body would otherwise be parsed as if it were whole.
+    too_large = ApiError(413, f"The request body is over the limit of {limit:,} bytes.")
+    if (request.content_length or 0) > limit:
+        raise too_large
+    request.max_content_length = limit + 1
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise too_large
+    return raw
 
 
 _MESSAGES = {

@@ -145,12 +145,21 @@ class FieldProblem(ResponseModel):
     message: str
 
 
+class RowProblem(ResponseModel):
+    line: int | None = Field(
+        description="The CSV line (the header is line 1) or the JSON row (from 1); "
+        "null for the whole body"
+    )
+    column: str | None = Field(description="The column or field, when the problem is in one")
+    message: str
+
+
 class ErrorBody(ResponseModel):
     code: str = Field(
         description="Machine-readable reason, e.g. `invalid_parameter`, `version_conflict`"
     )
     message: str
-    details: list[FieldProblem] | dict[str, Any] | None = None
+    details: list[FieldProblem] | list[RowProblem] | dict[str, Any] | None = None
 
 
 class ErrorResponse(ResponseModel):
@@ -271,6 +280,23 @@ class RunState(ResponseModel):
 
 class RunResponse(ResponseModel):
     data: RunState
+
+
+# --------------------------------------------------------------------------- imports
+
+
+class ImportResult(ResponseModel):
+    kind: str = Field(description="What was imported: clients, logins, interactions, ...")
+    rows_added: int = Field(ge=0, description="New rows (for clients: new clients)")
+    rows_already_present: int = Field(
+        ge=0,
+        description="Rows stored already, so not added again (for clients: clients that "
+        "existed, updated with the values sent)",
+    )
+
+
+class ImportResponse(ResponseModel):
+    data: ImportResult
 
 
 # --------------------------------------------------------------------------- interventions

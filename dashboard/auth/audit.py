@@ -16,11 +16,22 @@ import logging
 from flask import has_request_context, request
 
 from dashboard.auth import permissions
+from dashboard.services.imports import Sender
 from dashboard.sessions import write_session
 from data.models import AuditAction
 from data.repositories.audit import record
 
 log = logging.getLogger(__name__)
+
+
+def current_sender() -> Sender:
+    """Whoever makes this request, as the import history and the audit log name them."""
+    me = permissions.requester()
+    return Sender(
+        actor=me.email or me.name,
+        actor_id=me.id,
+        address=request.remote_addr if has_request_context() else None,
+    )
 
 
 def audit(

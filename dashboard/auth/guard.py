@@ -11,8 +11,9 @@ Everything the server answers needs a signed-in team member, except:
 A browser that is not signed in is sent to ``/login?next=...``; Dash's own
 requests (``/_dash-...``, ``/_reload-hash``, ``/_favicon.ico``) and anything
 that is not a page request get 401 with a JSON body instead. The API under
-``/api/`` takes only ``Authorization: Bearer <token>`` (``dashboard.auth.tokens``),
-never the session cookie, so cross-site requests cannot act with a
+``/api/`` takes only ``Authorization: Bearer <token>`` (a signed token of
+``dashboard.auth.tokens``, or an API key of ``data.repositories.api_keys``,
+looked up on every request so a revoked key stops at once), never the session cookie, so cross-site requests cannot act with a
 browser's sign-in.
 """
 
@@ -32,8 +33,9 @@ from flask_login import (
 )
 
 from dashboard.api.errors import API_PREFIX, error_response
-from dashboard.auth.members import TestingStandIn, load_member
+from dashboard.auth.members import TestingStandIn, load_key_holder, load_member
 from dashboard.auth.tokens import TokenError, user_id_from_token
+from data.repositories.api_keys import is_api_key
 
 # Paths of Dash's own requests: never a page, so 401 rather than a redirect.
 _DASH_REQUEST_PREFIXES = ("/_dash-", "/_reload-hash", "/_favicon.ico")
@@ -94,8 +96,17 @@ def _bearer_guard() -> Response | None:
         )
     if scheme.lower() != "bearer" or not token.strip():
         return _unauthorized("invalid_token", "The Authorization header must be: Bearer <token>.")
+    token = token.strip()
+    if is_api_key(token):
+        holder = load_key_holder(token)
+        if holder is None:
+            return _unauthorized(
+                "invalid_token", "The API key is not valid: it is unknown, revoked or expired."
+            )
+        g.api_user = holder
+        return None
     try:
-        user_id = user_id_from_token(token.strip(), secret_key=current_app.config["SECRET_KEY"])
+        user_id = user_id_from_token(token, secret_key=current_app.config["SECRET_KEY"])
     except TokenError as exc:
         code = "token_expired" if exc.reason == "expired" else "invalid_token"
         return _unauthorized(code, exc.message)

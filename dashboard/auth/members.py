@@ -13,6 +13,7 @@ from flask_login import (
 
 from dashboard.sessions import write_session
 from data.models import User
+from data.repositories.api_keys import live_key
 from scoring.enums import Role
 
 WRITER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
@@ -60,6 +61,28 @@ class TestingStandIn(AnonymousUserMixin):
     can_write = True
 
 
+class KeyHolder(AnonymousUserMixin):
+    """Whoever sends an API key (an integration): the key's role, named after the key; no member id."""
+
+    id = None
+    email = ""
+
+    def __init__(self, name: str, role: Role) -> None:
+        self.name = f"API key: {name}"
+        self.role = role
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITER_ROLES
+
+
+def load_key_holder(key: str) -> KeyHolder | None:
+    """Who sends ``key``: None when it is no key, revoked or expired (checked on every request)."""
+    with write_session() as db:
+        stored = live_key(db, key)
+        return KeyHolder(stored.name, Role(stored.role)) if stored is not None else None
+
+
 def load_member(user_id: str) -> AppUser | None:
     if not user_id.isdigit() or len(user_id) > 12:
         return None
@@ -68,7 +91,7 @@ def load_member(user_id: str) -> AppUser | None:
         return AppUser(user) if user is not None and user.active else None
 
 
-def signed_in_user() -> AppUser | TestingStandIn | None:
+def signed_in_user() -> AppUser | TestingStandIn | KeyHolder | None:
     """Who makes the current request: the API token's user, else the session's; None when nobody."""
     api_user = g.get("api_user")
     if api_user is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import click
 
 from data.db import current_revision, database_url, display_url, session_scope, upgrade_database
 from data.importer import IMPORT_KINDS, CsvImportError, import_csv
+from data.models import ImportVia
+from data.repositories.imports import record_import
 from data.repositories.users import UserError, create_user, generate_password
 from scoring.enums import Role
 
@@ -63,20 +66,40 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
         click.echo(f"Password (shown only now): {password}")
 
 
+def _shell_user() -> str:
+    """Who runs the command, for the import history: the shell's user name when it has one."""
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return "command line"
+
+
 @click.command("import")
 @click.argument("kind", type=click.Choice(IMPORT_KINDS))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(kind: str, file: Path) -> None:
     """Import a CSV FILE of KIND: all rows, or none when any row is bad.
 
-    On a terminal, a progress bar shows reading, checking and writing.
+    On a terminal, a progress bar shows reading, checking and writing. The
+    import (or its refusal) is added to the import history the app lists.
     """
     url = database_url()
     require_current_schema(url)
+    actor = _shell_user()
+    history = {"via": ImportVia.COMMAND_LINE, "kind": kind, "source": file.name, "actor": actor}
     try:
         with session_scope(url) as session, bars() as progress:
             summary = import_csv(session, kind, file, progress=progress)
+            record_import(
+                session,
+                **history,
+                rows=summary.rows,
+                rows_added=summary.inserted,
+                rows_already_present=summary.already_present,
+            )
     except CsvImportError as exc:
+        with session_scope(url) as session:
+            record_import(session, **history, problems=len(exc.details))
         for line in exc.report():
             click.echo(line, err=True)
         raise click.ClickException(str(exc)) from None

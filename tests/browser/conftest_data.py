@@ -430,6 +430,17 @@ def open_page(dash_duo, book: Book, query: str = "", **config: object) -> None:
     dash_duo.wait_for_element("#shell-tabs")
 
 
+def sign_in(dash_duo, app, email: str, query: str = "") -> None:
+    """Serve ``app`` (sign-in on) and sign in as ``email`` (password ``PASSWORD``) to ``/{query}``."""
+    dash_duo.server(app)  # not start_server: the page it waits for is behind the sign-in
+    dash_duo.driver.get(f"{dash_duo.server.url}/{query}")
+    dash_duo.wait_for_element("#login-form")
+    dash_duo.find_element("#email").send_keys(email)
+    dash_duo.find_element("#password").send_keys(PASSWORD)
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_element("#shell-tabs")
+
+
 def click(dash_duo, element) -> None:
     """Scroll ``element`` to the middle of the window and click it, as a person would."""
     dash_duo.driver.execute_script(

@@ -37,6 +37,7 @@ from tests.browser.conftest_data import (
     current_query,
     dashboard_app,
     open_page,
+    sign_in,
     wait_for_query,
 )
 
@@ -67,16 +68,6 @@ def _button(dash_duo, text: str, within: str = "body"):
 
 def _xpath_of(css_id_or_body: str) -> str:
     return "//body" if css_id_or_body == "body" else f"//*[@id='{css_id_or_body.lstrip('#')}']"
-
-
-def _sign_in(dash_duo, app, email: str, query: str = "") -> None:
-    dash_duo.server(app)  # not start_server: the page it waits for is behind the sign-in
-    dash_duo.driver.get(f"{dash_duo.server.url}/{query}")
-    dash_duo.wait_for_element("#login-form")
-    dash_duo.find_element("#email").send_keys(email)
-    dash_duo.find_element("#password").send_keys(PASSWORD)
-    dash_duo.find_element("#login-submit").click()
-    dash_duo.wait_for_element("#shell-tabs")
 
 
 def _open_bell(dash_duo):
@@ -192,7 +183,7 @@ def test_ad002_mark_all_read_empties_the_bell(dash_duo, book, assert_clean_page)
 
 def test_ad003_a_viewer_cannot_recalculate_or_create_a_schedule(dash_duo, book, assert_clean_page):
     app = dashboard_app(book, LOGIN_DISABLED=False)
-    _sign_in(dash_duo, app, VIEWER_EMAIL, "?view=status")
+    sign_in(dash_duo, app, VIEWER_EMAIL, "?view=status")
     runs_before = _count(book.url, ScoringRun)
 
     # The page: the button is there but disabled, and says why; the outbox is not offered.
@@ -353,7 +344,7 @@ def test_ad007_the_outbox_shows_a_test_notification_and_its_attachments(
         add_to_outbox(session, to="lead@example.com", subject="Monday summary", body="The report.",
                       attachment_name="report.csv", attachment=b"kpi,value\nclients,12\n")  # fmt: skip
     app = dashboard_app(book, LOGIN_DISABLED=False)
-    _sign_in(dash_duo, app, ADMIN_EMAIL)
+    sign_in(dash_duo, app, ADMIN_EMAIL)
 
     _open_bell(dash_duo)
     click(dash_duo, _button(dash_duo, "Send test notification", "#shell-alerts-menu"))
@@ -407,13 +398,19 @@ def test_ad008_the_risk_segments_csv_has_the_filtered_rows_of_every_page(
 # -- the views and their URL -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("view", ["status", "schedules", "outbox"])
+@pytest.mark.parametrize("view", ["status", "schedules", "data", "keys", "outbox"])
 def test_ad009_each_view_opens_from_the_gear_menu_with_a_clean_console(
     dash_duo, book, assert_clean_page, view
 ):
     open_page(dash_duo, book, "?tab=risk-segments")
     click(dash_duo, dash_duo.find_element("#shell-admin-menu .nav-link, #shell-admin-menu button"))
-    label = {"status": "System status", "schedules": "Scheduled reports", "outbox": "Outbox"}[view]
+    label = {
+        "status": "System status",
+        "schedules": "Scheduled reports",
+        "data": "Import data",
+        "keys": "API keys",
+        "outbox": "Outbox",
+    }[view]
     click(
         dash_duo,
         dash_duo.driver.find_element(

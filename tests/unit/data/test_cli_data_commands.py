@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from dashboard.cli import main
 from data.db import session_scope
-from data.models import Client, Login, User
+from data.models import Client, DataImport, Login, User
 from data.repositories.users import verify_password
 
 
@@ -148,6 +148,19 @@ def test_import_good_and_bad_files(run, db_url, tmp_path, monkeypatch):
     ]
     assert _count(db_url, Login) == 1
     assert _count(db_url, Client) == 2
+    with session_scope(db_url) as session:
+        history = session.execute(
+            select(
+                DataImport.via, DataImport.kind, DataImport.source, DataImport.rows_added,
+                DataImport.rows_already_present, DataImport.problems,
+            ).order_by(DataImport.id)
+        ).all()  # fmt: skip
+    assert [tuple(row) for row in history] == [
+        ("command_line", "clients", "clients.csv", 2, 0, 0),
+        ("command_line", "logins", "logins.csv", 1, 1, 0),
+        ("command_line", "logins", "logins.csv", 0, 2, 0),
+        ("command_line", "logins", "bad.csv", 0, 0, 2),
+    ]
 
 
 def test_import_of_a_missing_file(run, tmp_path, monkeypatch):

@@ -24,6 +24,8 @@ from data.models import Base
 TABLES = {
     "report_schedules",
     "job_locks",
+    "api_keys",
+    "data_imports",
     "users",
     "clients",
     "logins",

@@ -43,6 +43,7 @@ def test_spec_lists_every_operation(spec):
         (f"{base}/risk-segments", "get"),
         (f"{base}/reports", "get"),
         (f"{base}/runs/{{run_id}}", "get"),
+        (f"{base}/import/{{kind}}", "post"),
     }
     assert len(operations) == len(OPERATIONS)
 
