@@ -64,7 +64,7 @@ test: venv chromium ## run the whole suite (unit and headless browser tests)
 run: venv ## set up, seed demo data once, and serve on http://127.0.0.1:8050 (HOST, PORT)
 	@mkdir -p instance
 	$(BIN)/csd init-db
-	$(BIN)/csd seed-demo --if-empty
+	$(BIN)/csd seed-demo --if-empty --sync-folder instance/sync-drop
 	$(BIN)/csd demo-admin
 	CSD_SCHEDULER="$${CSD_SCHEDULER:-on}" $(BIN)/csd serve --host $(HOST) --port $(PORT)
 

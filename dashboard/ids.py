@@ -136,6 +136,7 @@ class StatusIds(StrEnum):
     PROGRESS = "st-progress"
     FACTS = "st-facts"
     RUNS = "st-runs"
+    SOURCES = "st-sources"
 
 
 class ScheduleIds(StrEnum):
@@ -188,6 +189,41 @@ class DataImportIds(StrEnum):
     DONE = "di-done"
     REFRESH = "di-refresh"
     HISTORY = "di-history"
+
+
+SYNC_NOW = "sy-now"
+SYNC_DELETE = "sy-delete"
+SYNC_QUERY = "sy-query"
+
+
+def sync_now_id(source_id: int) -> dict[str, Any]:
+    """The id of the "Sync now" button of source ``source_id``."""
+    return {"type": SYNC_NOW, "source": source_id}
+
+
+def sync_delete_id(source_id: int) -> dict[str, Any]:
+    """The id of the confirmed "Delete" of source ``source_id``."""
+    return {"type": SYNC_DELETE, "source": source_id}
+
+
+def sync_query_id(kind: str, part: str) -> dict[str, Any]:
+    """The id of a kind's query (``part="query"``) or watermark column (``"watermark"``) in the form."""
+    return {"type": SYNC_QUERY, "kind": kind, "part": part}
+
+
+class SyncIds(StrEnum):
+    """The sync sources: the managed list, and the form that adds one."""
+
+    LIST = "sy-list"
+    CHANGED = "sy-changed"
+    NAME = "sy-name"
+    KIND = "sy-kind"
+    LOCATION = "sy-location"
+    EVERY = "sy-every"
+    SAVE = "sy-save"
+    QUERIES = "sy-queries"
+    FOLDER_HELP = "sy-folder-help"
+    FEEDBACK = "sy-feedback"
 
 
 API_KEY_REVOKE = "ak-revoke"

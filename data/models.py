@@ -69,6 +69,7 @@ NAMING_CONVENTION = {
 
 CLIENT_ID_LENGTH = 64
 API_KEY_NAME_LENGTH = 100
+SYNC_NAME_LENGTH = 100
 RUN_HOLDER_LENGTH = 200
 AUDIT_ACTION_LENGTH = 40
 AUDIT_TEXT_LENGTH = 300
@@ -484,6 +485,9 @@ class AuditAction(StrEnum):
     IMPORT = "import"  # rows imported (or refused) through the API or the app
     API_KEY_CREATED = "api_key_created"
     API_KEY_REVOKED = "api_key_revoked"
+    SYNC_SOURCE_SAVED = "sync_source_saved"
+    SYNC_SOURCE_DELETED = "sync_source_deleted"
+    SYNC = "sync"  # a sync run started by hand
 
 
 class AuditEvent(Base):
@@ -559,6 +563,60 @@ class DataImport(Base):
     rows_added: Mapped[int] = mapped_column(Integer, default=0)
     rows_already_present: Mapped[int] = mapped_column(Integer, default=0)
     problems: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncKind(StrEnum):
+    """Where a sync source reads from."""
+
+    FOLDER = "folder"  # CSV files dropped in a folder, named by kind
+    SQL = "sql"  # one SELECT per kind on a database, with a watermark column
+
+
+class SyncSource(Base):
+    """A place the dashboard pulls data from on a schedule (``data.sync``).
+
+    ``location`` is the folder, or the SQLAlchemy URL of the source database.
+    ``queries`` (SQL sources) is JSON: kind -> ``{"query": "SELECT ...",
+    "watermark": "column"}``; ``watermarks`` is JSON: kind -> the highest
+    watermark value read so far (as text), so each run reads only what is new.
+    A source with no successful run for ``3 x every_hours`` is silent.
+    """
+
+    __tablename__ = "sync_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(SYNC_NAME_LENGTH), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    location: Mapped[str] = mapped_column(Text)
+    queries: Mapped[str] = mapped_column(Text, default="{}")
+    watermarks: Mapped[str] = mapped_column(Text, default="{}")
+    every_hours: Mapped[int] = mapped_column(Integer, default=1)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SyncRun(Base):
+    """One pull of a sync source: what it added per kind, how long it took, what went wrong.
+
+    ``status``: ``succeeded`` (every file or query imported), ``partial``
+    (some refused, the rest imported), ``failed`` (nothing imported).
+    ``detail`` is JSON: kind -> ``{"added", "present"}``; ``errors`` one
+    line per problem.
+    """
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_source_id_started_at", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sync_sources.id", ondelete="CASCADE"))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_already_present: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    errors: Mapped[str] = mapped_column(Text, default="")
 
 
 class RateLimitEntry(Base):

@@ -97,10 +97,18 @@ def bell() -> dbc.DropdownMenu:
 
 
 def bell_items(model: BellModel, *, can_write: bool) -> list[Any]:
-    """One row per listed alert: the alert (opens the client) and, for writers, "Mark read"."""
+    """Silent data sources first, then one row per listed alert: the alert (opens the client) and,
+    for writers, "Mark read"."""
+    rows: list[Any] = [
+        html.Div(
+            [icon("bi-exclamation-triangle-fill", "text-danger me-2"), html.Span(notice)],
+            className="d-flex align-items-start small px-3 py-2 border-bottom text-wrap bell-notice",
+            style={"width": MENU_WIDTH},
+        )
+        for notice in model.notices
+    ]
     if not model.alerts:
-        return [dbc.DropdownMenuItem("Nothing needs your attention.", disabled=True)]
-    rows = []
+        return rows or [dbc.DropdownMenuItem("Nothing needs your attention.", disabled=True)]
     for i, alert in enumerate(model.alerts):
         item = dbc.DropdownMenuItem(
             [
@@ -172,7 +180,10 @@ CALLBACKS = Callbacks()
 )
 @guarded("an alerts action", lambda: (no_update, "That did not work; please try again."))
 def act(
-    _read: list[int | None], _actions: list[int | None], changed: int | None, shown_up_to: int | None
+    _read: list[int | None],
+    _actions: list[int | None],
+    changed: int | None,
+    shown_up_to: int | None,
 ):
     """Mark one alert or all unread alerts read, or send a test notification (admins and managers)."""
     trigger = ctx.triggered_id

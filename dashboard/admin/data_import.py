@@ -28,6 +28,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.admin import data_sources
 from dashboard.admin.frame import View, page_header
 from dashboard.auth import permissions
 from dashboard.auth.audit import current_sender
@@ -128,6 +129,7 @@ def layout() -> html.Div:
             html.Div(id=DataImportIds.RESULT),
             dcc.Store(id=DataImportIds.DONE, data=0),
             html.Div(id=DataImportIds.HISTORY),
+            data_sources.manage_layout(),
         ]
     )
 

@@ -23,6 +23,7 @@ Decisions where the brief was open:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,14 +39,18 @@ from dashboard.formatting import (
     local_time_text,
     seconds_text,
 )
-from data.models import AuditAction, RunStatus
+from data.db import display_url
+from data.importer import IMPORT_KINDS
+from data.models import AuditAction, RunStatus, SyncKind
 from data.models_reports import ReportFormat, ReportFrequency, ReportStatus
 from data.repositories import alerts as alerts_repo
 from data.repositories import audit as audit_repo
 from data.repositories import outbox as outbox_repo
 from data.repositories import runs as runs_repo
 from data.repositories import schedules as schedules_repo
+from data.repositories import sync_sources as sync_repo
 from data.repositories.schedules import ScheduleError, validated_fields
+from data.repositories.sync_sources import is_silent
 from scoring.enums import Period, Segment
 
 RUNS_SHOWN = 15
@@ -519,9 +524,18 @@ AUDIT_PERIODS: dict[str, pd.Timedelta | None] = {
     "30d": pd.Timedelta(days=30),
     "all": None,
 }
-AUDIT_PERIOD_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
+AUDIT_PERIOD_LABELS = {
+    "24h": "Last 24 hours",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "all": "All time",
+}
 FAILED_ACTIONS = frozenset(
-    {AuditAction.SIGN_IN_FAILED.value, AuditAction.SIGN_IN_REFUSED.value, AuditAction.TOKEN_REFUSED.value}
+    {
+        AuditAction.SIGN_IN_FAILED.value,
+        AuditAction.SIGN_IN_REFUSED.value,
+        AuditAction.TOKEN_REFUSED.value,
+    }
 )
 
 
@@ -582,6 +596,92 @@ def audit_model(
     return AuditModel(audit_rows(frame, zone=zone, now=now), total)
 
 
+# -- sync sources ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    id: int
+    name: str
+    kind: str  # "Folder" or "SQL database"
+    location: str  # the folder, or the URL with its password hidden
+    every: str  # "every hour", "every 6 hours"
+    last_run: str
+    status: str  # succeeded, partial, failed, never
+    added: int
+    present: int
+    per_kind: str  # "clients 2, logins 140"
+    errors: list[str]
+    silent: str  # "" or the warning
+
+
+def every_text(hours: int) -> str:
+    """``every hour``, ``every 6 hours``."""
+    return "every hour" if hours == 1 else f"every {hours} hours"
+
+
+def _age(then: pd.Timestamp, now: pd.Timestamp) -> str:
+    hours = (now - then).total_seconds() / 3600
+    if hours < 1:
+        return f"{max(int(hours * 60), 0)} min"
+    if hours < 48:
+        return f"{int(hours)} h"
+    return f"{int(hours // 24)} days"
+
+
+def source_rows(frame: pd.DataFrame, *, zone: Any, now: pd.Timestamp) -> list[SourceRow]:
+    """The sources of ``sources_frame`` as the lists show them."""
+    rows = []
+    for item in frame.itertuples(index=False):
+        ran = pd.notna(item.run_started_at)
+        last_good = item.last_good_at if pd.notna(item.last_good_at) else None
+        silent = ""
+        if is_silent(every_hours=int(item.every_hours), last_good_at=last_good,
+                     created_at=item.created_at, now=now):  # fmt: skip
+            since = last_good if last_good is not None else item.created_at
+            silent = f"Nothing brought in for {_age(since, now)}; expected {every_text(int(item.every_hours))}."
+        detail = json.loads(item.run_detail) if ran and isinstance(item.run_detail, str) else {}
+        rows.append(
+            SourceRow(
+                id=int(item.id),
+                name=str(item.name),
+                kind="Folder" if item.kind == SyncKind.FOLDER.value else "SQL database",
+                location=str(item.location)
+                if item.kind == SyncKind.FOLDER.value
+                else display_url(str(item.location)),
+                every=every_text(int(item.every_hours)),
+                last_run=local_time_text(item.run_started_at, zone, now=now) if ran else "",
+                status=str(item.run_status) if ran else "never",
+                added=int(item.run_rows_added) if ran else 0,
+                present=int(item.run_rows_present) if ran else 0,
+                per_kind=", ".join(
+                    f"{kind} {counts['added']:,}"
+                    for kind, counts in detail.items()
+                    if counts["added"]
+                ),
+                errors=[line for line in str(item.run_errors or "").splitlines() if line][:10]
+                if ran
+                else [],
+                silent=silent,
+            )
+        )
+    return rows
+
+
+def newest_rows(frame: pd.DataFrame, *, zone: Any, now: pd.Timestamp) -> list[tuple[str, str]]:
+    """(kind, "4 Dec 09:00, 2 h ago" or "never") for every kind, in import order."""
+    last = dict(zip(frame["kind"], frame["last_added_at"], strict=True)) if len(frame) else {}
+    return [
+        (
+            kind,
+            f"{local_time_text(last[kind], zone, now=now)}, {_age(last[kind], now)} ago"
+            if kind in last
+            else "never",
+        )
+        for kind in IMPORT_KINDS
+    ]
+
+
 # -- the alerts bell ----------------------------------------------------------------------
 
 
@@ -599,14 +699,25 @@ class BellModel:
     unread: int
     alerts: list[BellAlert]
     newest_id: int | None = None  # the newest unread alert when the bell was drawn
+    # Data sources that have brought nothing for longer than expected: one sentence each.
+    notices: tuple[str, ...] = ()
 
+    @property
+    def count(self) -> int:
+        """What the bell's badge shows: unread alerts and silent data sources."""
+        return self.unread + len(self.notices)
 
     @property
     def header(self) -> str:
+        silent = (
+            f"; {len(self.notices)} data source{'s' if len(self.notices) != 1 else ''} silent"
+            if self.notices
+            else ""
+        )
         if not self.unread:
-            return "No unread alerts"
+            return f"No unread alerts{silent}"
         shown = f" (latest {len(self.alerts)})" if self.unread > len(self.alerts) else ""
-        return f"Unread alerts: {self.unread:,}{shown}"
+        return f"Unread alerts: {self.unread:,}{shown}{silent}"
 
 
 def bell_alerts(frame: pd.DataFrame, *, zone: ZoneInfo, now: pd.Timestamp) -> list[BellAlert]:
@@ -628,10 +739,17 @@ def bell_model(
 ) -> BellModel:
     """The unread count and the latest ``limit`` unread alerts, newest first."""
     frame = alerts_repo.alerts_frame(session, unread_only=True, limit=limit)
+    sources = sync_repo.sources_frame(session)
+    notices = tuple(
+        f"Data source {row.name}: {row.silent}"
+        for row in source_rows(sources, zone=zone, now=now)
+        if row.silent
+    )
     return BellModel(
         alerts_repo.unread_alert_count(session),
         bell_alerts(frame, zone=zone, now=now),
         int(frame["id"].max()) if len(frame) else None,
+        notices,
     )
 
 

@@ -80,7 +80,7 @@ def layout() -> html.Div:
         [
             page_header(
                 View.STATUS,
-                "When the scores were last calculated, and how the scoring runs went.",
+                "When the scores were last calculated, how the scoring runs went, and where the data comes from.",
                 actions,
             ),
             dcc.Store(id=StatusIds.REQUEST),
@@ -88,6 +88,7 @@ def layout() -> html.Div:
             html.Div(id=StatusIds.FEEDBACK, role="status"),
             html.Div(id=StatusIds.PROGRESS),
             html.Div(id=StatusIds.FACTS),
+            html.Div(id=StatusIds.SOURCES),
             html.Div(id=StatusIds.RUNS),
         ]
     )

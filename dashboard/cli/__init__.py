@@ -28,6 +28,7 @@ COMMANDS = {
     "send-test-mail": "dashboard.cli.reports:send_test_mail_command",
     "run-schedules": "dashboard.cli.reports:run_schedules_command",
     "daily-job": "dashboard.cli.reports:daily_job_command",
+    "sync": "dashboard.cli.reports:sync_command",
 }
 for _name, _target in COMMANDS.items():
     main.add_lazy_command(_name, _target)

@@ -135,3 +135,42 @@ def daily_job_command() -> None:
     click.echo(outcome.describe())
     if outcome.error:
         raise click.ClickException(outcome.error)
+
+
+@click.command("sync")
+@click.option(
+    "--source", "names", multiple=True, help="Pull only the source of this name (repeatable)."
+)
+def sync_command(names: tuple[str, ...]) -> None:
+    """Pull every configured sync source once (for cron), or only those named."""
+    from sqlalchemy import select
+
+    from dashboard.services.scheduler import run_syncs
+    from data.models import SyncSource
+
+    url = database_url()
+    require_current_schema(url)
+    sessions = session_factory(url)
+    with sessions() as session:
+        sources = dict(
+            session.execute(select(SyncSource.name, SyncSource.id).order_by(SyncSource.name)).all()
+        )
+    if not sources:
+        click.echo(
+            "No sync source is configured; an admin adds them in the app (gear menu, Import data)."
+        )
+        return
+    unknown = [name for name in names if name not in sources]
+    if unknown:
+        raise click.ClickException(
+            f"no sync source called {', '.join(unknown)}; the sources are: {', '.join(sources)}"
+        )
+    chosen = [sources[name] for name in names] if names else list(sources.values())
+    outcomes = run_syncs(sessions, source_ids=chosen)
+    if outcomes is None:
+        raise click.ClickException("another sync is running; try again when it has finished")
+    for outcome in outcomes:
+        click.echo(outcome.describe())
+    failed = [outcome.source for outcome in outcomes if outcome.status != "succeeded"]
+    if failed:
+        raise click.ClickException(f"not everything was imported from: {', '.join(failed)}")

@@ -1,14 +1,16 @@
 """The schedule inside the app: the daily scoring with its alert mail, and the report schedules.
 
 ``start_if_enabled(server)`` starts an APScheduler ``BackgroundScheduler`` in
-the process when ``CSD_SCHEDULER=on`` (and not under tests), with two jobs:
+the process when ``CSD_SCHEDULER=on`` (and not under tests), with three jobs:
 
 - the daily job at ``CSD_SCORE_AT`` (``HH:MM``, default ``02:00``) in
   ``CSD_TIMEZONE``: ``data.scoring_job.run_scoring`` for today (UTC), then
   the run's new alerts mailed to their assignee or the client's owner and
   marked emailed (``run_daily_job``);
 - every ``REPORT_CHECK_MINUTES`` minutes, the report schedules that are due
-  are built and mailed (``run_due_reports``).
+  are built and mailed (``run_due_reports``);
+- every ``SYNC_CHECK_MINUTES`` minutes, the sync sources whose interval has
+  passed (hourly by default) are pulled (``run_syncs``, ``data.sync``).
 
 Every gunicorn worker and every app instance starts its own scheduler, so
 each job first takes its lock in the database (``data.repositories.locks``):
@@ -71,7 +73,9 @@ from data.repositories.schedules import (
     record_schedule_run,
     single_line,
 )
+from data.repositories.sync_sources import due_source_ids
 from data.scoring_job import RunSummary, ScoringFailed, run_scoring
+from data.sync import SyncOutcome, sync_source
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,9 @@ REPORTS_JOB = "report-schedules"
 SCORING_LEASE = dt.timedelta(hours=1)
 REPORTS_LEASE = dt.timedelta(minutes=10)
 REPORT_CHECK_MINUTES = 5
+SYNC_JOB = "sync-sources"
+SYNC_LEASE = dt.timedelta(minutes=30)
+SYNC_CHECK_MINUTES = 5
 MISFIRE_GRACE_SECONDS = 3600
 
 
@@ -201,6 +208,32 @@ class ReportRunResult:
     def describe(self) -> str:
         """One line for a log, a terminal or the schedules page."""
         return f"{self.name}: {self.detail}"
+
+
+def run_syncs(
+    sessions: Sessions,
+    *,
+    source_ids: list[int] | None = None,
+    now: dt.datetime | None = None,
+    holder: str | None = None,
+) -> list[SyncOutcome] | None:
+    """Pull ``source_ids`` (default: the sources that are due) once each; None when a sync runs already.
+
+    The sync lock is held while the sources are pulled, so two runners never
+    import the same dropped file or move it twice.
+    """
+    now = now or utcnow()
+    holder = holder or default_holder()
+    with sessions() as session, session.begin():
+        if not acquire_job_lock(session, SYNC_JOB, until=now + SYNC_LEASE, holder=holder, now=now):
+            return None
+        if source_ids is None:
+            source_ids = due_source_ids(session, now)
+    try:
+        return [sync_source(sessions, source_id, now=now) for source_id in source_ids]
+    finally:
+        with sessions() as session, session.begin():
+            release_job_lock(session, SYNC_JOB, holder=holder)
 
 
 def run_due_reports(
@@ -414,6 +447,14 @@ def build_scheduler(url: str, *, zone: ZoneInfo, at: tuple[int, int]) -> Backgro
         name="Daily scoring and alert mail",
     )
     scheduler.add_job(
+        _sync_job,
+        IntervalTrigger(minutes=SYNC_CHECK_MINUTES, timezone=zone),
+        kwargs={"url": url},
+        id=SYNC_JOB,
+        name="Sync sources",
+        next_run_time=dt.datetime.now(zone),  # at start too: a source added while stopped is pulled
+    )
+    scheduler.add_job(
         _reports_job,
         IntervalTrigger(minutes=REPORT_CHECK_MINUTES, timezone=zone),
         kwargs={"url": url, "zone": zone},
@@ -430,6 +471,16 @@ def _daily_job(url: str) -> None:
         log.exception("daily job failed")
         return
     log.info("%s", outcome.describe())
+
+
+def _sync_job(url: str) -> None:
+    try:
+        outcomes = run_syncs(session_factory(url))
+    except Exception:  # noqa: BLE001 - a scheduler thread has nobody to report to but the log
+        log.exception("sync failed")
+        return
+    for outcome in outcomes or ():
+        log.info("%s", outcome.describe())
 
 
 def _reports_job(url: str, zone: ZoneInfo) -> None:

@@ -146,7 +146,7 @@ def update_status(_ticks: int | None, _changed: int | None, version: int | None)
     return {
         "run_text": run_text,
         "run_detail": status.run_detail,
-        "bell_label": admin_alerts.bell_label(bell.unread),
+        "bell_label": admin_alerts.bell_label(bell.count),
         "bell_header": bell.header,
         "bell_items": items,
         "bell_shown_up_to": bell.newest_id,

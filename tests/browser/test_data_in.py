@@ -1,4 +1,4 @@
-"""Data in, in headless Chromium: the upload's check before anything is written, and API keys.
+"""Data in, in headless Chromium: the upload's check before writing, API keys, a sync on System status.
 
 The test stand-in (an admin, ``LOGIN_DISABLED``) uploads files of
 interactions for the known book's clients and makes and revokes a key, which
@@ -15,9 +15,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
-from data.db import session_scope
+from data.db import session_factory, session_scope
 from data.models import ApiKey, AuditEvent, DataImport, Interaction
+from data.repositories.sync_sources import save_source
 from data.repositories.users import create_user
+from data.sync import sync_source
 from scoring.enums import Role
 from tests.browser import conftest_data
 from tests.browser.conftest_data import PASSWORD, click, dashboard_app, open_page, sign_in
@@ -146,5 +148,33 @@ def test_ak001_a_key_is_shown_once_works_and_stops_when_revoked(dash_duo, book, 
     assert [tuple(event) for event in events] == [
         ("api_key_created", ADMIN_EMAIL, "Booking system"),
         ("api_key_revoked", ADMIN_EMAIL, "Booking system"),
+    ]
+    assert_clean_page(dash_duo)
+
+
+def test_sy001_status_shows_a_folder_sync_that_refused_one_file(
+    dash_duo, book, tmp_path, assert_clean_page
+):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "interactions-1.csv").write_text(GOOD, encoding="utf-8")
+    (drop / "interactions-2.csv").write_text(BAD, encoding="utf-8")
+    with session_scope(book.url) as session:
+        source_id = save_source(session, name="Booking drops", kind="folder", location=str(drop)).id
+    sync_source(session_factory(book.url), source_id)
+
+    open_page(dash_duo, book, "?view=status")
+    dash_duo.wait_for_contains_text("#sy-sources", "Booking drops")
+    source = dash_duo.find_element(f"#sy-source-{source_id}")
+    text = source.text
+    assert "Partly refused" in text
+    assert "3 rows added, 0 already there (interactions 3)" in text
+    assert "interactions-2.csv: refused (2 problems), moved to failed/ with " in text
+    assert sorted(p.name.split("-", 1)[1] for p in (drop / "done").iterdir()) == [
+        "interactions-1.csv"
+    ]
+    assert sorted(p.name.split("-", 1)[1] for p in (drop / "failed").iterdir()) == [
+        "interactions-2.csv",
+        "interactions-2.csv.errors.txt",
     ]
     assert_clean_page(dash_duo)

@@ -1,4 +1,4 @@
-"""The Import data and API keys views' pure parts: the check before writing, key states, expiry."""
+"""The data-in views' pure parts: the check before writing, key states, expiry, sync sources, the bell."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from dashboard.admin.api_keys import expiry_of, key_rows
 from dashboard.admin.data_import import decoded_upload, history_rows, named_after_other_kind
+from dashboard.admin.models import bell_model, source_rows
 from data.importer import Problem, check_csv_text
 from data.models import Login
+from data.repositories.sync_sources import save_source
 
 LONDON = ZoneInfo("Europe/London")
 NOW = pd.Timestamp("2026-07-01T12:00:00Z")
@@ -109,3 +111,50 @@ def test_history_rows_tell_imported_from_refused():
     assert (imported.via, imported.added, imported.present, imported.outcome) == (
         "Command line", "1,000", "200", "Imported 1,200 rows"
     )  # fmt: skip
+
+
+def _sources(**overrides) -> pd.DataFrame:
+    row = {
+        "id": 1, "name": "Drops", "kind": "folder", "location": "/srv/drop", "every_hours": 1,
+        "enabled": True, "created_at": NOW - pd.Timedelta(days=2),
+        "run_started_at": NOW - pd.Timedelta(hours=1), "run_finished_at": NOW,
+        "run_status": "partial", "run_rows_added": 3, "run_rows_present": 1,
+        "run_detail": '{"clients": {"added": 2, "present": 0}, "logins": {"added": 1, "present": 1}}',
+        "run_errors": "bad.csv: refused (1 problem), moved to failed/ with x.errors.txt",
+        "last_good_at": NOW - pd.Timedelta(hours=1),
+    }  # fmt: skip
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def test_a_source_row_tells_what_its_last_run_did():
+    row = source_rows(_sources(), zone=LONDON, now=NOW)[0]
+
+    assert (row.kind, row.every, row.status, row.added, row.present) == (
+        "Folder", "every hour", "partial", 3, 1,
+    )  # fmt: skip
+    assert row.per_kind == "clients 2, logins 1"
+    assert row.errors == ["bad.csv: refused (1 problem), moved to failed/ with x.errors.txt"]
+    assert row.silent == ""
+
+
+def test_a_database_source_hides_its_password_and_a_quiet_one_is_flagged():
+    quiet = _sources(kind="sql", location="postgresql+psycopg://reader:s3cret@db/bookings",
+                     last_good_at=NOW - pd.Timedelta(hours=5))  # fmt: skip
+
+    row = source_rows(quiet, zone=LONDON, now=NOW)[0]
+
+    assert row.location == "postgresql+psycopg://reader:***@db/bookings"
+    assert row.silent == "Nothing brought in for 5 h; expected every hour."
+
+
+def test_the_bell_counts_a_silent_source_beside_the_alerts(session, tmp_path):
+    with session.begin():
+        source = save_source(session, name="Drops", kind="folder", location=str(tmp_path))
+        source.created_at = NOW.to_pydatetime() - dt.timedelta(hours=4)
+
+    bell = bell_model(session, zone=LONDON, now=NOW)
+
+    assert bell.notices == ("Data source Drops: Nothing brought in for 4 h; expected every hour.",)
+    assert (bell.unread, bell.count) == (0, 1)
+    assert bell.header == "No unread alerts; 1 data source silent"

@@ -25,6 +25,8 @@ TABLES = {
     "report_schedules",
     "job_locks",
     "api_keys",
+    "sync_sources",
+    "sync_runs",
     "data_imports",
     "users",
     "clients",

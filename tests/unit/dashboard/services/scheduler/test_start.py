@@ -1,4 +1,4 @@
-"""Starting the scheduler: only when enabled and not under tests, with the two jobs at their times."""
+"""Starting the scheduler: only when enabled and not under tests, with its three jobs at their times."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from dashboard.services.scheduler import (
     REPORT_CHECK_MINUTES,
     REPORTS_JOB,
     SCORING_JOB,
+    SYNC_CHECK_MINUTES,
+    SYNC_JOB,
     build_scheduler,
     scheduler_enabled,
     score_at,
@@ -36,15 +38,16 @@ def test_score_at_reads_hours_and_minutes():
     assert score_at("soon") == (2, 0)
 
 
-def test_the_scheduler_has_the_daily_job_and_the_report_check():
+def test_the_scheduler_has_the_daily_job_the_report_check_and_the_sync():
     scheduler = build_scheduler("sqlite://", zone=LONDON, at=(2, 0))
     jobs = {job.id: job for job in scheduler.get_jobs()}
 
-    assert set(jobs) == {SCORING_JOB, REPORTS_JOB}
+    assert set(jobs) == {SCORING_JOB, REPORTS_JOB, SYNC_JOB}
     after = dt.datetime(2024, 7, 1, 12, tzinfo=LONDON)
     daily = jobs[SCORING_JOB].trigger.get_next_fire_time(None, after)
     assert daily == dt.datetime(2024, 7, 2, 2, 0, tzinfo=LONDON)
     assert jobs[REPORTS_JOB].trigger.interval == dt.timedelta(minutes=REPORT_CHECK_MINUTES)
+    assert jobs[SYNC_JOB].trigger.interval == dt.timedelta(minutes=SYNC_CHECK_MINUTES)
 
 
 def test_an_app_under_test_starts_no_scheduler(migrated_url, monkeypatch):
