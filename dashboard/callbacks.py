@@ -22,6 +22,7 @@ from dashboard.admin import status as admin_status
 from dashboard.shell import callbacks as shell
 from dashboard.tabs.analytics import callbacks as analytics
 from dashboard.tabs.client_detail import callbacks as client_detail
+from dashboard.tabs.client_detail import record_callbacks as client_record
 from dashboard.tabs.interventions import callbacks as interventions_queue
 from dashboard.tabs.interventions.form import callbacks as new_intervention_form
 from dashboard.tabs.interventions.manage import callbacks as manage_dialog
@@ -35,6 +36,6 @@ def register_callbacks(app: Dash) -> None:
         shell, admin_views, admin_alerts, admin_status, admin_schedules, admin_outbox, admin_audit,
         admin_data_import, admin_data_sources, admin_api_keys,
         overview, risk_segments, interventions_queue, new_intervention_form, manage_dialog,
-        analytics, client_detail,
+        analytics, client_detail, client_record,
     ):  # fmt: skip
         module.CALLBACKS.register(app)

@@ -35,9 +35,15 @@ def number_text(value: float | int | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def date_text(
-    value: dt.date | pd.Timestamp | None, *, year: bool = True, missing: str = ""
-) -> str:
+def money_text(pence: int | None) -> str:
+    """A contract value kept in pence as ``£4,250`` (``£4,250.50`` with pence); an en dash when missing."""
+    if is_missing(pence):
+        return DASH
+    pounds, rest = divmod(int(pence), 100)
+    return f"£{pounds:,}" + (f".{rest:02d}" if rest else "")
+
+
+def date_text(value: dt.date | pd.Timestamp | None, *, year: bool = True, missing: str = "") -> str:
     """``3 Dec 2026`` (or ``3 Dec``); ``missing`` (default empty) when there is no date."""
     if is_missing(value):
         return missing

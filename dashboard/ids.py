@@ -109,6 +109,26 @@ class ClientDetailIds(StrEnum):
     COMPONENTS = "cd-components"
     WATERFALL = "cd-waterfall"
     INTERVENTIONS = "cd-interventions"
+    # The client's record, the figures behind its score, editing it, recalculating it.
+    RECORD = "cd-record"
+    FIGURES = "cd-figures"
+    RECORD_EDIT = "cd-record-edit"
+    RECORD_FORM = "cd-record-form"
+    RECORD_OWNER = "cd-record-owner"
+    RECORD_STATUS = "cd-record-status"
+    RECORD_ENDED = "cd-record-ended"
+    RECORD_WEDDING = "cd-record-wedding"
+    RECORD_PACKAGE = "cd-record-package"
+    RECORD_VALUE = "cd-record-value"
+    RECORD_NOTE = "cd-record-note"
+    RECORD_SAVE = "cd-record-save"
+    RECORD_CANCEL = "cd-record-cancel"
+    RECORD_BASE = "cd-record-base"  # the record the form was opened on
+    RECORD_FEEDBACK = "cd-record-feedback"
+    RECORD_CHANGES = "cd-record-changes"
+    RECALCULATE = "cd-recalculate"
+    RECALCULATE_REQUEST = "cd-recalculate-request"
+    RECALCULATE_POLL = "cd-recalculate-poll"
 
 
 class AdminIds(StrEnum):

@@ -212,6 +212,20 @@ def _money(cells: pd.Series, _longest: int | None) -> tuple[pd.Series, pd.Series
     )
 
 
+def parse_money(text: str) -> int | None:
+    """One amount as a person types it (``4250``, ``4250.5``, ``4,250.00``) in minor units; None when empty.
+
+    The rule of the CSV's ``contract_value`` (thousands separators aside);
+    raises ValueError with the message an import would give.
+    """
+    cell = text.strip().replace(",", "")
+    values, problems = _money(pd.Series([cell], dtype=object), None)
+    if problems.iloc[0] is not None:
+        raise ValueError(problems.iloc[0])
+    value = values.iloc[0]
+    return None if pd.isna(value) else int(value)
+
+
 def _choice(allowed: tuple[str, ...], default: str | None = None) -> Parser:
     def parse(cells: pd.Series, _longest: int | None) -> tuple[pd.Series, pd.Series]:
         lowered = cells.str.lower()

@@ -488,6 +488,7 @@ class AuditAction(StrEnum):
     SYNC_SOURCE_SAVED = "sync_source_saved"
     SYNC_SOURCE_DELETED = "sync_source_deleted"
     SYNC = "sync"  # a sync run started by hand
+    CLIENT_EDITED = "client_edited"  # a client's record changed in the app
 
 
 class AuditEvent(Base):
@@ -540,6 +541,27 @@ class ImportVia(StrEnum):
     API = "api"
     APP = "app"
     SYNC = "sync"
+
+
+class ClientChange(Base):
+    """One edit of a client's record in the app: what changed, who changed it and why.
+
+    ``changes`` is JSON: a list of ``{"field", "before", "after"}`` with the
+    values as a person reads them (dates ``YYYY-MM-DD``, amounts in pounds,
+    the owner's name). ``author`` is the member's name then, kept when the
+    member is gone.
+    """
+
+    __tablename__ = "client_changes"
+    __table_args__ = (Index("ix_client_changes_client_id_at", "client_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    client_id: Mapped[str] = _client_fk()
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(320), default="")
+    changes: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class DataImport(Base):

@@ -139,3 +139,61 @@ def test_cd005_a_viewer_sees_the_detail_and_can_change_nothing(dash_duo, book, a
     ]
     assert all(label == "cd-close" or "btn-close" in label for label in buttons), buttons
     assert_clean_page(dash_duo)
+
+
+def test_cd006_a_manager_edits_the_record_and_sees_the_figures_behind_the_score(
+    dash_duo, book, assert_clean_page
+):
+    from sqlalchemy import select
+
+    from data.db import session_scope
+    from data.models import Client, ClientChange
+    from data.repositories.users import create_user
+    from scoring.enums import Role
+
+    with session_scope(book.url) as session:
+        create_user(session, "sam@example.com", name="Sam Patel", role=Role.MANAGER,
+                    password=PASSWORD)  # fmt: skip
+    app = conftest_data.dashboard_app(book, LOGIN_DISABLED=False)
+    conftest_data.sign_in(dash_duo, app, conftest_data.MANAGER_EMAIL, "?client=c-shah")
+    dash_duo.wait_for_text_to_equal("#cd-title", "Priya Shah")
+
+    # The figures behind today's score add up to it.
+    today = _stored(book, "c-shah", book.today)
+    dash_duo.wait_for_contains_text("#cd-figures", "Logins")
+    assert dash_duo.find_element("#cd-figures tfoot").text == f"Health score {today:.1f}"
+    assert "£4,500" in dash_duo.find_element("#cd-record").text
+
+    click(dash_duo, dash_duo.find_element("#cd-record-edit"))
+    dash_duo.wait_for_element("#cd-record-form.show")
+    owner = dash_duo.find_element("#cd-record-owner")
+    choices = [o.text for o in owner.find_elements(By.TAG_NAME, "option") if o.text]
+    assert choices == ["Unassigned", "Morgan Lee", "Sam Patel"]  # the viewer owns nobody
+    owner.find_element(By.XPATH, "option[text()='Sam Patel']").click()
+    for control, text in (("#cd-record-package", "Elopement"), ("#cd-record-value", "3,900"),
+                          ("#cd-record-note", "Handed over after the team change")):  # fmt: skip
+        field = dash_duo.find_element(control)
+        field.clear()
+        field.send_keys(text)
+    click(dash_duo, dash_duo.find_element("#cd-record-save"))
+    dash_duo.wait_for_contains_text("#cd-record-feedback", "Saved: 3 changes")
+    dash_duo.wait_for_contains_text("#cd-record-changes", "Owner Morgan Lee → Sam Patel")
+    record = dash_duo.find_element("#cd-record").text
+    assert "£3,900" in record and "Elopement" in record and "Sam Patel" in record
+    assert "Handed over after the team change" in record
+
+    # A churned client needs the day it churned; nothing is saved without it.
+    click(dash_duo, dash_duo.find_element("#cd-record-edit"))
+    dash_duo.wait_for_element("#cd-record-form.show")
+    status = dash_duo.find_element("#cd-record-status")
+    status.find_element(By.CSS_SELECTOR, "option[value='churned']").click()
+    click(dash_duo, dash_duo.find_element("#cd-record-save"))
+    dash_duo.wait_for_contains_text(
+        "#cd-record-feedback", "Ended on: Give the day the client churned."
+    )
+    with session_scope(book.url) as session:
+        client = session.get(Client, "c-shah")
+        assert (client.status.value, client.package, client.contract_value) == (
+            "active", "Elopement", 390_000)  # fmt: skip
+        assert len(session.scalars(select(ClientChange)).all()) == 1
+    assert_clean_page(dash_duo)

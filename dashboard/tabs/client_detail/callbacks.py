@@ -8,6 +8,7 @@ from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import figures, formatting
+from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
 from dashboard.components import (
     empty_state,
@@ -30,8 +31,10 @@ from dashboard.tabs.client_detail.layout import (
     header,
     interventions_list,
 )
+from dashboard.tabs.client_detail.record import record_section
 from dashboard.tabs.interventions.form.layout import new_intervention_link
 from dashboard.view_state import DEFAULT_WINDOW, state_of
+from data.repositories.users import team_frame
 
 
 def _key(search: str | None) -> dict | None:
@@ -99,9 +102,11 @@ def _drawn(
     presentation: bool = False,
     note: Any = "",
     interventions: Any = "",
+    record: Any = None,
 ) -> dict[str, Any]:
     """The outputs of ``render_detail``, by name."""
     return {
+        "record": record,
         "title": title,
         "header": header_children,
         "figures": charts,
@@ -160,6 +165,7 @@ def _charts(detail: view_model.ClientDetail, window: int, presentation: bool) ->
         "figures": {name: Output(chart, "figure") for name, (chart, _) in CHARTS.items()},
         "change_note": Output(CHANGE_NOTE, "children"),
         "interventions": Output(ClientDetailIds.INTERVENTIONS, "children"),
+        "record": Output(ClientDetailIds.RECORD, "children"),
         "styles": {name: Output(chart, "style") for name, (chart, _) in CHARTS.items()},
         "widths": {name: Output(column, "lg") for name, (_, column) in CHARTS.items()},
     },
@@ -175,6 +181,7 @@ def render_detail(key: dict | None, _version: int | None) -> dict[str, Any]:
     now = utc_now()
     with read_session() as session:
         detail = view_model.client_detail_model(session, str(key["client"]), window=window, now=now)
+        team = team_frame(session, include_inactive=True)
     if detail is None:
         missing = empty_state("There is no client with this id.", hint="The link may be out of date.",
                               icon_name="bi-person-x")  # fmt: skip
@@ -189,4 +196,7 @@ def render_detail(key: dict | None, _version: int | None) -> dict[str, Any]:
             new_intervention_link(str(key["client"]), presentation=presentation),
             interventions_list(detail, zone=display_zone(), now=now),
         ],
+        record=record_section(
+            detail, team, can_write=permissions.can_write(), zone=display_zone(), now=now
+        ),
     )

@@ -6,11 +6,12 @@ detail has its own link. It shows the client's facts, the score history over
 the risk bands, the three sub-scores, the twelve components with the data
 coverage, why the score changed over the last 7 or 30 days (a waterfall of
 ``scoring.explain.contributions`` whose bars add up to the change) and the
+client's record with the figures behind its score (``record.py``) and the
 client's interventions with their notes.
 
-It is read-only for everyone: a viewer sees everything and nothing here
-changes data. Closing it (button, Esc, backdrop) takes the client out of the
-URL.
+A viewer sees everything; managers and admins may also edit the client's
+record and recalculate its score. Closing it (button, Esc, backdrop) takes
+the client out of the URL.
 """
 
 from __future__ import annotations
@@ -132,6 +133,16 @@ def layout() -> dbc.Modal:
                         ],
                         class_name="g-3 mb-3",
                     ),
+                    dbc.Alert(
+                        id=ClientDetailIds.RECORD_FEEDBACK,
+                        is_open=False,
+                        dismissable=True,
+                        class_name="py-2",
+                    ),
+                    dcc.Store(id=ClientDetailIds.RECORD_BASE),
+                    dcc.Store(id=ClientDetailIds.RECALCULATE_REQUEST),
+                    dcc.Interval(id=ClientDetailIds.RECALCULATE_POLL, interval=1000, disabled=True),
+                    html.Div(id=ClientDetailIds.RECORD),
                     html.H5("Interventions and notes", className="mt-2"),
                     html.Div(id=ClientDetailIds.INTERVENTIONS),
                 ],

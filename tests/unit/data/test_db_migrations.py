@@ -28,6 +28,7 @@ TABLES = {
     "sync_sources",
     "sync_runs",
     "data_imports",
+    "client_changes",
     "users",
     "clients",
     "logins",

@@ -66,3 +66,33 @@ def test_client_detail_model_of_an_unknown_client(session):
         detail_view.client_detail_model(session, "nobody", window=7, now=pd.Timestamp.now(tz="UTC"))
         is None
     )
+
+
+def test_the_figures_behind_a_score_share_out_missing_weight_and_add_up_to_the_score():
+    """Logins 50, interactions 100 and rating 75 have data; nothing else does.
+
+    Engagement keeps logins 0.30 and interactions 0.25 of its weight: shares 0.30/0.55 and
+    0.25/0.55. Engagement (0.40) and satisfaction (0.25) share the whole: 0.40/0.65, 0.25/0.65.
+    Effective: logins 0.61538 x 0.54545 = 0.33566, interactions 0.61538 x 0.45455 = 0.27972,
+    rating 0.38462. Points: 16.783 + 27.972 + 28.846 = 73.601, stored as 73.6; in tenths
+    167.83, 279.72, 288.46 round down to 734, and the two tenths missing to reach 736 go to
+    the largest remainders (.83 logins, .72 interactions): 16.8 + 28.0 + 28.8 = 73.6.
+    """
+    latest = pd.Series({c.column: float("nan") for c in COMPONENTS})
+    latest[["c_logins", "c_interactions", "c_rating"]] = [50.0, 100.0, 75.0]
+    latest["overall"] = 73.6
+    latest["logins_30d"], latest["interactions_7d"], latest["mean_rating"] = 6.0, 3.0, 4.0
+    latest["tasks_due"], latest["days_since_activity"] = 0.0, float("nan")
+    figures = detail_view.score_figures(latest).set_index("component")
+    assert figures.loc[["logins", "interactions", "rating"], "weight"].round(5).tolist() == [
+        0.33566, 0.27972, 0.38462]  # fmt: skip
+    assert figures.loc[["logins", "interactions", "rating"], "points"].tolist() == [
+        16.8, 28.0, 28.8]  # fmt: skip
+    assert round(figures["points"].sum(), 1) == 73.6
+    assert figures.loc["recency", "weight"] == 0.0 and pd.isna(figures.loc["recency", "points"])
+    assert figures.loc["logins", "input"] == "6 logins in 30 days"
+    assert figures.loc["interactions", "input"] == "3 interactions in 7 days"
+    assert figures.loc["rating", "input"] == "mean rating 4.0 of 5 (90 days)"
+    assert figures.loc["recency", "input"] == "never active"
+    assert figures.loc["completion", "input"] == "no tasks due yet"
+    assert figures.loc["logins", "full"].round(2) == 33.57
