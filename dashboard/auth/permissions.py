@@ -8,7 +8,8 @@ administration; viewers (the shared screen) only read.
 | see every tab, System status, Scheduled reports      | yes   | yes     | yes    |
 | create and change interventions, mark alerts read    | yes   | yes     | no     |
 | create, edit, delete, run a schedule; send test mail | yes   | yes     | no     |
-| Recalculate now, read the Outbox and its attachments | yes   | no      | no     |
+| edit a client's record, Recalculate (now, a client)  | yes   | yes     | no     |
+| import data, API keys, sync sources, the Outbox      | yes   | no      | no     |
 
 Every callback and API operation that changes something asks ``can_write()``
 or ``is_admin()`` itself (``require_writer()`` refuses with a 403); hiding a
