@@ -9,7 +9,8 @@ administration; viewers (the shared screen) only read.
 | create and change interventions, mark alerts read    | yes   | yes     | no     |
 | create, edit, delete, run a schedule; send test mail | yes   | yes     | no     |
 | edit a client's record, Recalculate (now, a client)  | yes   | yes     | no     |
-| import data, API keys, sync sources, the Outbox      | yes   | no      | no     |
+| import over the API (with a token or an API key)    | yes   | yes     | no     |
+| import in the app, API keys, sync sources, Outbox    | yes   | no      | no     |
 
 Every callback and API operation that changes something asks ``can_write()``
 or ``is_admin()`` itself (``require_writer()`` refuses with a 403); hiding a
