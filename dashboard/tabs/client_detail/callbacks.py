@@ -34,7 +34,6 @@ from dashboard.tabs.client_detail.layout import (
 from dashboard.tabs.client_detail.record import record_section
 from dashboard.tabs.interventions.form.layout import new_intervention_link
 from dashboard.view_state import DEFAULT_WINDOW, state_of
-from data.repositories.users import team_frame
 
 
 def _key(search: str | None) -> dict | None:
@@ -181,7 +180,6 @@ def render_detail(key: dict | None, _version: int | None) -> dict[str, Any]:
     now = utc_now()
     with read_session() as session:
         detail = view_model.client_detail_model(session, str(key["client"]), window=window, now=now)
-        team = team_frame(session, include_inactive=True)
     if detail is None:
         missing = empty_state("There is no client with this id.", hint="The link may be out of date.",
                               icon_name="bi-person-x")  # fmt: skip
@@ -197,6 +195,6 @@ def render_detail(key: dict | None, _version: int | None) -> dict[str, Any]:
             interventions_list(detail, zone=display_zone(), now=now),
         ],
         record=record_section(
-            detail, team, can_write=permissions.can_write(), zone=display_zone(), now=now
+            detail, detail.team, can_write=permissions.can_write(), zone=display_zone(), now=now
         ),
     )

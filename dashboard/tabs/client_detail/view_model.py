@@ -128,9 +128,9 @@ class ClientDetail:
     notes: pd.DataFrame
     record: ClientRecord | None = None
     record_facts: dict | None = None  # email, package, contract_value, created_at of the client
-    changes: list | None = (
-        None  # the record's changes, newest first (client_records.client_changes)
-    )
+    # The record's changes, newest first (client_records.client_changes).
+    changes: list | None = None
+    team: pd.DataFrame | None = None  # every member (team_frame), for the owner choices
 
 
 def intervention_notes(session: Session, intervention_ids: list[int]) -> pd.DataFrame:
@@ -161,8 +161,8 @@ def client_detail_model(
         return None
     client = found.iloc[0].to_dict()
     owner_name = None
+    team = users_repo.team_frame(session, include_inactive=True)
     if client.get("owner_id") is not None and not pd.isna(client.get("owner_id")):
-        team = users_repo.team_frame(session, include_inactive=True)
         match = team.loc[team["id"] == int(client["owner_id"]), "name"]
         owner_name = str(match.iloc[0]) if len(match) else None
 
@@ -196,7 +196,7 @@ def client_detail_model(
     }
     return ClientDetail(
         client, owner_name, day, latest, history, change, interventions, notes,
-        record=record_of(stored), record_facts=facts, changes=client_changes(session, client_id),
+        record=record_of(stored), record_facts=facts, changes=client_changes(session, client_id), team=team,
     )  # fmt: skip
 
 
