@@ -20,7 +20,8 @@ server; each run works in scratch databases it creates and drops there):
    ``--book-url``): p50/p95 seconds over ``--reps`` repetitions and the size of
    the JSON each view hands on: the Overview and navbar view models, one page
    of Risk Segments (with its segment counts) for each filter and sort, the
-   client detail, the Analytics tab's data for 7d, 30d, 90d and 1y, and
+   client detail, the Analytics tab's data for 7d, 30d, 90d and 1y, the
+   Data quality page's model, and
    ``GET /metrics`` and ``GET /risk-segments`` through the Flask test client
    with a bearer token. A view model's size is its JSON with data frames in
    ``split`` form (all it carries, whether or not the tab sends it all to the
@@ -585,6 +586,7 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
     from dashboard.auth.tokens import issue_token
     from dashboard.clock import display_zone, utc_now
     from dashboard.ids import Tab
+    from dashboard.services.data_quality import read_quality_model
     from dashboard.shell import view_model
     from dashboard.tabs.analytics import view_model as analytics_view
     from dashboard.tabs.client_detail import view_model as detail_view
@@ -685,6 +687,13 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
         )
         for p in periods
     ]
+    cases.append(
+        ViewCase(
+            "Data quality",
+            "today",
+            in_session(lambda s: read_quality_model(s, zone=zone, now=now)),
+        )
+    )
     if admin is None:
         book["api"] = "skipped: the book has no active admin to issue a token to"
         return cases, book

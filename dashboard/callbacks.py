@@ -15,6 +15,7 @@ from dashboard.admin import api_keys as admin_api_keys
 from dashboard.admin import audit_log as admin_audit
 from dashboard.admin import callbacks as admin_views
 from dashboard.admin import data_import as admin_data_import
+from dashboard.admin import data_quality as admin_data_quality
 from dashboard.admin import data_sources as admin_data_sources
 from dashboard.admin import outbox as admin_outbox
 from dashboard.admin import schedules as admin_schedules
@@ -34,7 +35,7 @@ def register_callbacks(app: Dash) -> None:
     """Register the shell's, the admin views', the bell's, each tab's and the client detail's callbacks."""
     for module in (
         shell, admin_views, admin_alerts, admin_status, admin_schedules, admin_outbox, admin_audit,
-        admin_data_import, admin_data_sources, admin_api_keys,
+        admin_data_import, admin_data_quality, admin_data_sources, admin_api_keys,
         overview, risk_segments, interventions_queue, new_intervention_form, manage_dialog,
         analytics, client_detail, client_record,
     ):  # fmt: skip

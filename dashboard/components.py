@@ -173,3 +173,27 @@ def newest_first_card(title: str, header: list[Any], rows: list[Any]) -> dbc.Car
         [dbc.CardHeader(html.Span(f"{title}, newest first", className="fw-semibold")), table],
         class_name="mb-3",
     )
+
+
+def fact_card(title: str, value: Any, detail: Any, icon_name: str, fact_id: str) -> dbc.Col:
+    """A third of a row: a small title with its icon, a large value and a line of detail."""
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(
+                        [
+                            html.Span(title, className="kpi-label"),
+                            icon(icon_name, "text-primary fs-5"),
+                        ],
+                        className="d-flex justify-content-between align-items-start",
+                    ),
+                    html.Div(value, className="fs-4 fw-bold mt-1", id=fact_id),
+                    html.Div(detail, className="small text-muted"),
+                ]
+            ),
+            class_name="kpi-card h-100",
+        ),
+        md=4,
+        class_name="mb-3",
+    )

@@ -69,6 +69,16 @@ def local_time_text(
     return f"{text} {local:%H:%M}"
 
 
+def age_text(then: pd.Timestamp, now: pd.Timestamp) -> str:
+    """How long ago ``then`` was: ``25 min``, ``7 h`` up to two days, else ``3 days``."""
+    hours = (now - then).total_seconds() / 3600
+    if hours < 1:
+        return f"{max(int(hours * 60), 0)} min"
+    if hours < 48:
+        return f"{int(hours)} h"
+    return f"{int(hours // 24)} days"
+
+
 def days_ago_text(days: float | None) -> str:
     """``today`` / ``yesterday`` / ``12 days ago`` / ``never``."""
     if is_missing(days):

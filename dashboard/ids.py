@@ -197,6 +197,12 @@ class OutboxIds(StrEnum):
     FEEDBACK = "ob-feedback"
 
 
+class QualityIds(StrEnum):
+    REFRESH = "dq-refresh"
+    BODY = "dq-body"
+    COVERAGE = "dq-coverage"
+
+
 class DataImportIds(StrEnum):
     """The Import data view: what and which file, the check before writing, the history."""
 

@@ -405,9 +405,14 @@ class BookPlan:
             accepted = cand["accept"][keep] < rate / MAX_RATES[name]
             rows = np.flatnonzero(keep)[accepted]
             day = day[accepted]
-            ts = today_ts + pd.to_timedelta(day, unit="D") + pd.to_timedelta(
-                cand["second"][rows].astype(np.int64), unit="s"
-            )
+            second = cand["second"][rows].astype(np.int64)
+            # On the day a client joined, its events come after the time it was created.
+            joined = self.created[cand["client"][rows]]
+            first_day = day == (joined - today_ts).days.to_numpy()
+            joined_second = (joined - joined.normalize()).total_seconds().to_numpy().astype(np.int64)
+            later = joined_second + (second - 7 * 3600) * (23 * 3600 - joined_second) // (16 * 3600)
+            second = np.where(first_day, later, second)
+            ts = today_ts + pd.to_timedelta(day, unit="D") + pd.to_timedelta(second, unit="s")
             before_now = np.asarray(ts <= self.now)
             rows, day, ts = rows[before_now], day[before_now], ts[before_now]
             kept = {column: values[rows] for column, values in cand.items() if column != "day"}

@@ -19,7 +19,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin.frame import View, page_header
+from dashboard.admin.frame import View, page_header, refresh_button
 from dashboard.auth import permissions
 from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
@@ -48,10 +48,7 @@ ROLE_HELP = {
 
 def layout() -> html.Div:
     """The view's frame: the new-key form, the key shown once, the list and the revoke dialog."""
-    refresh = dbc.Button(
-        [icon("bi-arrow-clockwise", "me-1"), "Refresh"], id=ApiKeyIds.REFRESH, n_clicks=0,
-        color="secondary", outline=True,
-    )  # fmt: skip
+    refresh = refresh_button(ApiKeyIds.REFRESH)
     name = dbc.Input(
         id=ApiKeyIds.NAME, maxlength=API_KEY_NAME_LENGTH, placeholder="e.g. Booking system",
     )  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard.admin.frame import View, page_header
+from dashboard.admin.frame import View, page_header, refresh_button
 from dashboard.admin.models import AUDIT_LABELS, AUDIT_PERIOD_LABELS, AuditModel, audit_model
 from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
@@ -22,7 +22,6 @@ from dashboard.components import (
     empty_state,
     error_state,
     guarded,
-    icon,
     labelled,
     newest_first_card,
 )
@@ -35,10 +34,7 @@ DEFAULT_PERIOD = "7d"
 
 def layout() -> html.Div:
     """The view's frame and filters; ``render`` fills in the events."""
-    refresh = dbc.Button(
-        [icon("bi-arrow-clockwise", "me-1"), "Refresh"], id=AuditIds.REFRESH, n_clicks=0,
-        color="secondary", outline=True,
-    )  # fmt: skip
+    refresh = refresh_button(AuditIds.REFRESH)
     actions = dcc.Dropdown(
         id=AuditIds.ACTIONS,
         options=[{"label": label, "value": value} for value, label in AUDIT_LABELS.items()],

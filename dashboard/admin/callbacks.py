@@ -8,14 +8,22 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin import api_keys, audit_log, data_import, outbox, schedules, status
+from dashboard.admin import (
+    api_keys,
+    audit_log,
+    data_import,
+    data_quality,
+    outbox,
+    schedules,
+    status,
+)
 from dashboard.admin.frame import BACK, View, page_header, view_of, with_view
 from dashboard.auth import permissions
 from dashboard.components import empty_state, guarded
 from dashboard.ids import ADMIN_VIEW_LINK, AdminIds, ShellIds
 from dashboard.registry import Callbacks
 
-# What a non-admin reads in place of an admin-only view.
+# What a member whose role may not open a view reads in its place.
 _ADMINS_ONLY = {
     View.DATA: (
         "Add clients and their activity from CSV files.",
@@ -26,6 +34,11 @@ _ADMINS_ONLY = {
         "Keys for the systems that send data to the dashboard.",
         "Only admins can manage API keys.",
         "Ask an admin of your team for a key for your system.",
+    ),
+    View.QUALITY: (
+        "Why a client is missing from today's scores, or has odd data.",
+        "Only admins and managers can check the data quality.",
+        "Ask a manager of your team if a client's score looks wrong.",
     ),
     View.OUTBOX: (
         "Mail that went to the outbox instead of a mail server.",
@@ -41,7 +54,7 @@ _ADMINS_ONLY = {
 
 
 def _render(view: View) -> Any:
-    if view.admin_only and not permissions.is_admin():
+    if permissions.current_role() not in view.roles:
         subtitle, text, hint = _ADMINS_ONLY[view]
         return html.Div(
             [
@@ -54,6 +67,7 @@ def _render(view: View) -> Any:
         View.STATUS: status,
         View.SCHEDULES: schedules,
         View.DATA: data_import,
+        View.QUALITY: data_quality,
         View.KEYS: api_keys,
         View.OUTBOX: outbox,
         View.AUDIT: audit_log,

@@ -29,7 +29,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.admin import data_sources
-from dashboard.admin.frame import View, page_header
+from dashboard.admin.frame import View, page_header, refresh_button
 from dashboard.auth import permissions
 from dashboard.auth.audit import current_sender
 from dashboard.clock import display_zone, utc_now
@@ -64,10 +64,7 @@ VIA_LABELS = {
 
 def layout() -> html.Div:
     """The view's frame: the form, the area of the check, and the history."""
-    refresh = dbc.Button(
-        [icon("bi-arrow-clockwise", "me-1"), "Refresh"], id=DataImportIds.REFRESH, n_clicks=0,
-        color="secondary", outline=True,
-    )  # fmt: skip
+    refresh = refresh_button(DataImportIds.REFRESH)
     kind = dbc.Select(
         id=DataImportIds.KIND,
         options=[{"label": name.capitalize(), "value": name} for name in IMPORT_KINDS],

@@ -10,9 +10,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.auth import permissions
+from dashboard.auth.members import WRITER_ROLES
 from dashboard.components import icon
 from dashboard.ids import AdminIds, ShellIds, admin_view_link_id
 from dashboard.view_state import state_of
+from scoring.enums import Role
 
 VIEW_PARAM = "view"
 
@@ -26,6 +28,7 @@ class View(StrEnum):
     STATUS = "status"
     SCHEDULES = "schedules"
     DATA = "data"
+    QUALITY = "quality"
     KEYS = "keys"
     OUTBOX = "outbox"
     AUDIT = "audit"
@@ -36,6 +39,7 @@ class View(StrEnum):
             "status": "System status",
             "schedules": "Scheduled reports",
             "data": "Import data",
+            "quality": "Data quality",
             "keys": "API keys",
             "outbox": "Outbox",
             "audit": "Audit log",
@@ -47,14 +51,20 @@ class View(StrEnum):
             "status": "bi-activity",
             "schedules": "bi-calendar-week",
             "data": "bi-upload",
+            "quality": "bi-clipboard-check",
             "keys": "bi-key",
             "outbox": "bi-envelope",
             "audit": "bi-journal-text",
         }[self.value]
 
     @property
-    def admin_only(self) -> bool:
-        return self in (View.DATA, View.KEYS, View.OUTBOX, View.AUDIT)
+    def roles(self) -> frozenset[Role]:
+        """The roles that may open the view (the others read why not)."""
+        if self in (View.DATA, View.KEYS, View.OUTBOX, View.AUDIT):
+            return frozenset({Role.ADMIN})
+        if self is View.QUALITY:
+            return WRITER_ROLES
+        return frozenset(Role)
 
 
 def view_of(search: str | None) -> View | None:
@@ -77,8 +87,8 @@ def with_view(search: str | None, view: View | None) -> str:
 
 def views_for_current_role() -> list[View]:
     """The views the gear menu offers to whoever makes the request."""
-    admin = permissions.is_admin()
-    return [view for view in View if admin or not view.admin_only]
+    role = permissions.current_role()
+    return [view for view in View if role in view.roles]
 
 
 def gear_menu() -> dbc.DropdownMenu:
@@ -110,6 +120,17 @@ def area() -> html.Div:
         className="app-main container-fluid",
         hidden=True,
         id=AdminIds.WRAP,
+    )
+
+
+def refresh_button(button_id: str) -> dbc.Button:
+    """A view's "Refresh": reads the view's data again."""
+    return dbc.Button(
+        [icon("bi-arrow-clockwise", "me-1"), "Refresh"],
+        id=button_id,
+        n_clicks=0,
+        color="secondary",
+        outline=True,
     )
 
 

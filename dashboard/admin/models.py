@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.formatting import (
     MAX_ERROR_SHOWN,
+    age_text,
     date_text,
     first_line,
     local_time_text,
@@ -620,15 +621,6 @@ def every_text(hours: int) -> str:
     return "every hour" if hours == 1 else f"every {hours} hours"
 
 
-def _age(then: pd.Timestamp, now: pd.Timestamp) -> str:
-    hours = (now - then).total_seconds() / 3600
-    if hours < 1:
-        return f"{max(int(hours * 60), 0)} min"
-    if hours < 48:
-        return f"{int(hours)} h"
-    return f"{int(hours // 24)} days"
-
-
 def source_rows(frame: pd.DataFrame, *, zone: Any, now: pd.Timestamp) -> list[SourceRow]:
     """The sources of ``sources_frame`` as the lists show them."""
     rows = []
@@ -639,7 +631,7 @@ def source_rows(frame: pd.DataFrame, *, zone: Any, now: pd.Timestamp) -> list[So
         if is_silent(every_hours=int(item.every_hours), last_good_at=last_good,
                      created_at=item.created_at, now=now):  # fmt: skip
             since = last_good if last_good is not None else item.created_at
-            silent = f"Nothing brought in for {_age(since, now)}; expected {every_text(int(item.every_hours))}."
+            silent = f"Nothing brought in for {age_text(since, now)}; expected {every_text(int(item.every_hours))}."
         detail = json.loads(item.run_detail) if ran and isinstance(item.run_detail, str) else {}
         rows.append(
             SourceRow(
@@ -674,7 +666,7 @@ def newest_rows(frame: pd.DataFrame, *, zone: Any, now: pd.Timestamp) -> list[tu
     return [
         (
             kind,
-            f"{local_time_text(last[kind], zone, now=now)}, {_age(last[kind], now)} ago"
+            f"{local_time_text(last[kind], zone, now=now)}, {age_text(last[kind], now)} ago"
             if kind in last
             else "never",
         )

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.admin.frame import View, page_header
+from dashboard.admin.frame import View, page_header, refresh_button
 from dashboard.admin.models import OUTBOX_SHOWN, OutboxRow, outbox_model
 from dashboard.auth import permissions
 from dashboard.clock import display_zone, utc_now
@@ -28,10 +28,7 @@ from data.repositories.outbox import outbox_attachment
 
 def layout() -> html.Div:
     """The view's frame; ``render`` fills in the mails."""
-    refresh = dbc.Button(
-        [icon("bi-arrow-clockwise", "me-1"), "Refresh"], id=OutboxIds.REFRESH, n_clicks=0,
-        color="secondary", outline=True,
-    )  # fmt: skip
+    refresh = refresh_button(OutboxIds.REFRESH)
     return html.Div(
         [
             page_header(

@@ -36,7 +36,7 @@ from dashboard.admin.models import (
 from dashboard.auth import permissions
 from dashboard.auth.audit import audit
 from dashboard.clock import display_zone, utc_now
-from dashboard.components import empty_state, error_state, guarded, icon
+from dashboard.components import empty_state, error_state, fact_card, guarded, icon
 from dashboard.ids import ShellIds, StatusIds
 from dashboard.registry import Callbacks, unchanged
 from dashboard.services.jobs import start_recalculation
@@ -94,40 +94,17 @@ def layout() -> html.Div:
     )
 
 
-def _fact(title: str, value: Any, detail: Any, icon_name: str, fact_id: str) -> dbc.Col:
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(
-                        [
-                            html.Span(title, className="kpi-label"),
-                            icon(icon_name, "text-primary fs-5"),
-                        ],
-                        className="d-flex justify-content-between align-items-start",
-                    ),
-                    html.Div(value, className="fs-4 fw-bold mt-1", id=fact_id),
-                    html.Div(detail, className="small text-muted"),
-                ]
-            ),
-            class_name="kpi-card h-100",
-        ),
-        md=4,
-        class_name="mb-3",
-    )
-
-
 def facts(model: StatusModel) -> dbc.Row:
     """Three cards: the data refresh time, the latest run, the scheduler (and where mail goes)."""
     refreshed = (
-        _fact("Data refreshed", model.refreshed, f"Scores of {model.refreshed_day} · {model.zone} time",
+        fact_card("Data refreshed", model.refreshed, f"Scores of {model.refreshed_day} · {model.zone} time",
               "bi-clock-history", "st-refreshed")
         if model.refreshed
-        else _fact("Data refreshed", "Not yet", "No scoring run has finished yet.", "bi-clock-history", "st-refreshed")
+        else fact_card("Data refreshed", "Not yet", "No scoring run has finished yet.", "bi-clock-history", "st-refreshed")
     )  # fmt: skip
     latest = model.latest
     if latest is None:
-        latest_card = _fact(
+        latest_card = fact_card(
             "Latest run",
             "None yet",
             "Runs appear here once the scoring has run.",
@@ -145,11 +122,11 @@ def facts(model: StatusModel) -> dbc.Row:
             if latest.state in ("failed", "interrupted")
             else f"Started {latest.started} · {latest.duration}"
         )
-        latest_card = _fact(
+        latest_card = fact_card(
             "Latest run", [latest.started, badge], detail, "bi-list-check", "st-latest"
         )
     if model.scheduler_on:
-        scheduler = _fact(
+        scheduler = fact_card(
             "Scheduler",
             "On",
             [
@@ -161,7 +138,7 @@ def facts(model: StatusModel) -> dbc.Row:
             "st-scheduler",
         )
     else:
-        scheduler = _fact(
+        scheduler = fact_card(
             "Scheduler",
             "Off in this app",
             [

@@ -9,6 +9,7 @@ administration; viewers (the shared screen) only read.
 | create and change interventions, mark alerts read    | yes   | yes     | no     |
 | create, edit, delete, run a schedule; send test mail | yes   | yes     | no     |
 | edit a client's record, Recalculate (now, a client)  | yes   | yes     | no     |
+| Data quality (who is not scored and why, odd data)   | yes   | yes     | no     |
 | import over the API (with a token or an API key)    | yes   | yes     | no     |
 | import in the app, API keys, sync sources, Outbox    | yes   | no      | no     |
 

@@ -1,4 +1,4 @@
-"""Data in, in headless Chromium: the upload's check before writing, API keys, a sync on System status.
+"""Data in, in headless Chromium: the upload's check, API keys, a sync on System status, data quality.
 
 The test stand-in (an admin, ``LOGIN_DISABLED``) uploads files of
 interactions for the known book's clients and makes and revokes a key, which
@@ -7,22 +7,34 @@ is then tried against the live server's API.
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.error
 import urllib.request
 
+import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data.db import session_factory, session_scope
-from data.models import ApiKey, AuditEvent, DataImport, Interaction
+from data.models import ApiKey, AuditEvent, Client, DataImport, Interaction
+from data.repositories.events import insert_events
 from data.repositories.sync_sources import save_source
 from data.repositories.users import create_user
 from data.sync import sync_source
-from scoring.enums import Role
+from scoring.columns import DAY
+from scoring.enums import ClientStatus, Role
 from tests.browser import conftest_data
-from tests.browser.conftest_data import PASSWORD, click, dashboard_app, open_page, sign_in
+from tests.browser.conftest_data import (
+    MANAGER_EMAIL,
+    PASSWORD,
+    click,
+    dashboard_app,
+    open_page,
+    sign_in,
+    wait_for_query,
+)
 
 book = conftest_data.book  # the known book, a fixture
 pytestmark = pytest.mark.browser
@@ -177,4 +189,38 @@ def test_sy001_status_shows_a_folder_sync_that_refused_one_file(
         "interactions-2.csv",
         "interactions-2.csv.errors.txt",
     ]
+    assert_clean_page(dash_duo)
+
+
+def test_dq001_data_quality_says_who_is_not_scored_and_why_and_opens_the_client(
+    dash_duo, book, assert_clean_page
+):
+    """A client added three days ago with nothing recorded, and a login dated two days ahead."""
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(book.url) as session:
+        session.add(Client(id="c-fresh", name="Fresh & Newly", status=ClientStatus.ACTIVE,
+                           created_at=now - dt.timedelta(days=3)))  # fmt: skip
+        session.flush()
+        insert_events(
+            session,
+            "logins",
+            pd.DataFrame({"client_id": ["c-hart"], "ts": [now + dt.timedelta(days=2)]}),
+        )
+        active = session.scalar(
+            select(func.count()).select_from(Client).where(Client.status == "active")
+        )
+    scored = int((book.scores[DAY] == book.today).sum())
+
+    sign_in(dash_duo, dashboard_app(book, LOGIN_DISABLED=False), MANAGER_EMAIL, "?view=quality")
+    dash_duo.wait_for_text_to_equal("#dq-scored", f"{scored} of {active}")
+    onboarding = dash_duo.find_element("#dq-unscored").text
+    assert "Still onboarding: nothing the score can use has been recorded yet." in onboarding
+    assert "Fresh & Newly · Day 4 of 14, nothing recorded yet" in onboarding
+    assert "Amelia Hart · 1 login dated after now" in dash_duo.find_element("#dq-odd-dates").text
+    assert dash_duo.find_element("#dq-odd").text == "1 client"
+
+    buttons = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#dq-unscored button")
+    click(dash_duo, next(button for button in buttons if button.text == "Fresh & Newly"))
+    wait_for_query(dash_duo, {"view": "quality", "client": "c-fresh"})
+    dash_duo.wait_for_contains_text("#cd-title", "Fresh & Newly")
     assert_clean_page(dash_duo)

@@ -1,0 +1,103 @@
+"""What the data quality page reads: each client's events per kind, the day's scores and runs.
+
+Every figure is worked out by the database, one row per client, through the
+indexes on ``(client_id, <time>)`` the event tables already have: no event row
+travels to Python. Each kind of event is dated by one column (``EVENT_TIME``):
+the time of a login, an interaction or a piece of feedback, the opening of a
+ticket and the completion of a task (a task's due date is a plan and may
+rightly lie ahead, so it is not a date the event happened).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from data.models import Client, HealthScore, ScoringRun
+from data.repositories._frames import read_frame
+from data.repositories.clients import NAME
+from data.repositories.events import EVENT_KINDS, EVENT_MODELS
+from scoring.columns import CLIENT_ID, COVERAGE, CREATED_AT, OVERALL, STATUS
+
+# The column that dates each kind of event.
+EVENT_TIME: dict[str, str] = {
+    "logins": "ts",
+    "interactions": "ts",
+    "tasks": "completed_at",
+    "feedback": "ts",
+    "tickets": "opened_at",
+}
+NEWEST, RECENT, FUTURE, EARLY = "newest", "recent", "future", "early"
+
+
+def fact_column(kind: str, fact: str) -> str:
+    """The frame column of one fact of one kind: ``logins_newest``, ``tasks_future``."""
+    return f"{kind}_{fact}"
+
+
+def client_event_facts(session: Session, *, now: dt.datetime, since: dt.datetime) -> pd.DataFrame:
+    """One row per client: client_id, name, status, created_at and, for every kind of event,
+
+    - ``<kind>_newest``: the time of its newest event up to ``now`` (missing without one);
+    - ``<kind>_recent``: whether it has one from ``since`` to ``now`` (for tasks, also a
+      task due from ``since`` on, done or not: a planner in use);
+    - ``<kind>_future``: how many are dated after ``now``;
+    - ``<kind>_early``: how many are dated before the client was created.
+    """
+    clients = Client.__table__
+    columns = [
+        clients.c.id.label(CLIENT_ID),
+        clients.c.name.label(NAME),
+        clients.c.status.label(STATUS),
+        clients.c.created_at.label(CREATED_AT),
+    ]
+    for kind in EVENT_KINDS:
+        table = EVENT_MODELS[kind].__table__
+        when = table.c[EVENT_TIME[kind]]
+        mine = table.c.client_id == clients.c.id
+        recent = when.between(since, now)
+        if kind == "tasks":
+            recent = or_(recent, table.c.due_date >= since.date())
+        columns += [
+            select(func.max(when)).where(mine, when <= now).scalar_subquery()
+            .label(fact_column(kind, NEWEST)),
+            exists().where(mine, recent).label(fact_column(kind, RECENT)),
+            select(func.count()).select_from(table).where(mine, when > now).scalar_subquery()
+            .label(fact_column(kind, FUTURE)),
+            select(func.count()).select_from(table).where(mine, when < clients.c.created_at)
+            .scalar_subquery().label(fact_column(kind, EARLY)),
+        ]  # fmt: skip
+    frame = read_frame(session, select(*columns).order_by(clients.c.id))
+    for kind in EVENT_KINDS:
+        recent = fact_column(kind, RECENT)
+        frame[recent] = frame[recent].astype(bool)
+        for fact in (FUTURE, EARLY):
+            frame[fact_column(kind, fact)] = frame[fact_column(kind, fact)].astype("int64")
+    return frame
+
+
+def scores_of_day(session: Session, day: dt.date) -> pd.DataFrame:
+    """client_id, overall and coverage of every client scored on ``day``."""
+    scores = HealthScore.__table__
+    return read_frame(
+        session,
+        select(
+            scores.c.client_id.label(CLIENT_ID),
+            scores.c.overall.label(OVERALL),
+            scores.c.coverage.label(COVERAGE),
+        ).where(scores.c.day == day),
+    )
+
+
+def runs_of_day(session: Session, day: dt.date) -> pd.DataFrame:
+    """The scoring runs for ``day`` (every column), newest first."""
+    runs = ScoringRun.__table__
+    return read_frame(
+        session,
+        select(*runs.c)
+        .where(runs.c.as_of == day)
+        .order_by(runs.c.started_at.desc(), runs.c.id.desc()),
+    )
