@@ -199,6 +199,9 @@ class OutboxIds(StrEnum):
 
 class QualityIds(StrEnum):
     REFRESH = "dq-refresh"
+    POLL = "dq-poll"
+    SHOWN = "dq-shown"
+    STATUS = "dq-status"
     BODY = "dq-body"
     COVERAGE = "dq-coverage"
 

@@ -467,6 +467,26 @@ class ScoringRun(Base):
     heartbeat_at: Mapped[dt.datetime | None]
 
 
+class QualityCheck(Base):
+    """One check of the data quality, worked out in the background: the Data quality page reads the newest.
+
+    ``result`` is the page's model as JSON (``dashboard.services.data_quality``),
+    or None when the check failed (``error`` says why). ``stamp`` tells the
+    data it read apart from newer data: the newest import, scoring run and
+    client edit, and the number of clients, when it started.
+    """
+
+    __tablename__ = "quality_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(index=True)
+    finished_at: Mapped[dt.datetime]
+    seconds: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[str] = mapped_column(String(200))
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class AuditAction(StrEnum):
     """What an audit event records. Stored as text: a new kind needs no migration."""
 
@@ -826,6 +846,7 @@ __all__ = [
     "InterventionScoreCheck",
     "Login",
     "OutboxMail",
+    "QualityCheck",
     "RateLimitEntry",
     "RunStatus",
     "ScoreClientPosition",

@@ -1,7 +1,9 @@
 """Data quality (``?view=quality``, admins and managers): why a client is missing or odd.
 
-The page is drawn from ``dashboard.services.data_quality`` (which says how
-each list is worked out) when it opens and on "Refresh": three facts, then
+The page draws the newest check of ``dashboard.services.data_quality``
+(which says how each list is worked out, and when a check is done again),
+with the time it was worked out; when that is out of date, or on "Refresh",
+it starts a check in the background and polls until it is done. Three facts, then
 the active clients not scored today grouped by why, the coverage of today's
 scores with the lowest, the clients with no events of a kind in 90 days, the
 newest event of each kind, and the events dated after now or before their
@@ -12,10 +14,12 @@ callback checks the role again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.admin.frame import View, page_header, refresh_button
 from dashboard.auth import permissions
@@ -23,11 +27,22 @@ from dashboard.clock import display_zone, utc_now
 from dashboard.components import empty_state, error_state, fact_card, graph, guarded, icon
 from dashboard.figures._base import percent, plural
 from dashboard.figures.data_quality import coverage_distribution
-from dashboard.formatting import date_text
+from dashboard.formatting import date_text, local_time_text, seconds_text
 from dashboard.ids import QualityIds, open_client_id
 from dashboard.registry import Callbacks
-from dashboard.services.data_quality import STALE_DAYS, ClientList, QualityModel, read_quality_model
-from dashboard.sessions import read_session
+from dashboard.services.data_quality import (
+    STALE_DAYS,
+    ClientList,
+    QualityModel,
+    model_from_json,
+    needs_check,
+)
+from dashboard.services.jobs import QUALITY_JOB, start_quality_check
+from dashboard.sessions import app_database_url, read_session
+from data.repositories.locks import job_lock_held
+from data.repositories.quality_checks import data_stamp, latest_check
+
+POLL_MS = 1000
 
 # How each kind of event is headed on the page.
 KIND_LABELS = {
@@ -50,7 +65,10 @@ def layout() -> html.Div:
                 "what data is missing, and dates that cannot be right.",
                 [refresh],
             ),
-            dcc.Loading(html.Div(id=QualityIds.BODY), delay_show=300),
+            dcc.Interval(id=QualityIds.POLL, interval=POLL_MS, disabled=True),
+            dcc.Store(id=QualityIds.SHOWN),
+            html.Div(id=QualityIds.STATUS, role="status", className="mb-3"),
+            html.Div(id=QualityIds.BODY),
         ]
     )
 
@@ -288,17 +306,115 @@ def page(model: QualityModel) -> html.Div:
     )  # fmt: skip
 
 
+def status_line(check: CheckFacts | None, *, going: bool, zone: Any, now: pd.Timestamp) -> html.Div:
+    """When the page's figures were worked out, or that they are being worked out now."""
+    parts: list[Any] = []
+    if going:
+        parts += [dbc.Spinner(size="sm", spinner_class_name="me-2"),
+                  html.Span("Checking the data now; the page fills in when it is done. ", className="me-1")]  # fmt: skip
+    if check is not None:
+        parts.append(
+            html.Span(
+                f"Figures of {local_time_text(check.started_at, zone, now=now)} "
+                f"(worked out in {seconds_text(check.seconds)}). They are worked out again when "
+                "data comes in or the scores are recalculated, and every 15 minutes; "
+                "Refresh does it now.",
+                className="text-muted",
+            )
+        )
+    return html.Div(parts, className="d-flex align-items-center small", id="dq-checked")
+
+
+@dataclass(frozen=True)
+class CheckFacts:
+    """What the page needs of the newest check, read inside the session."""
+
+    id: int
+    started_at: pd.Timestamp
+    seconds: float
+    result: str | None
+    error: str | None
+
+
 CALLBACKS = Callbacks()
 
 
-@CALLBACKS.callback(Output(QualityIds.BODY, "children"), Input(QualityIds.REFRESH, "n_clicks"))
-@guarded("the data quality", lambda: error_state("the data quality"))
-def render(_clicks: int | None):
-    """The page, read afresh (admins and managers)."""
-    if not permissions.can_write():
-        return empty_state(
+def _locked() -> dict[str, Any]:
+    return {
+        "status": None,
+        "body": empty_state(
             "Only admins and managers can check the data quality.", icon_name="bi-lock"
-        )
+        ),
+        "poll_off": True,
+        "shown": None,
+    }
+
+
+@CALLBACKS.callback(
+    output={
+        "status": Output(QualityIds.STATUS, "children"),
+        "body": Output(QualityIds.BODY, "children"),
+        "poll_off": Output(QualityIds.POLL, "disabled"),
+        "shown": Output(QualityIds.SHOWN, "data"),
+    },
+    inputs={
+        "_clicks": Input(QualityIds.REFRESH, "n_clicks"),
+        "_ticks": Input(QualityIds.POLL, "n_intervals"),
+        "shown": State(QualityIds.SHOWN, "data"),
+    },
+)
+@guarded(
+    "the data quality",
+    lambda: {
+        "status": None,
+        "body": error_state("the data quality"),
+        "poll_off": True,
+        "shown": None,
+    },
+)
+def render(_clicks: int | None, _ticks: int | None, shown: int | None) -> dict[str, Any]:
+    """The newest check's figures; a new check started when they are out of date or on Refresh.
+
+    While a check is going the page polls, and draws the figures once it is done.
+    """
+    if not permissions.can_write():
+        return _locked()
+    now, zone = utc_now(), display_zone()
     with read_session() as session:
-        model = read_quality_model(session, zone=display_zone(), now=utc_now())
-    return page(model)
+        newest = latest_check(session)
+        check = (
+            CheckFacts(
+                newest.id,
+                pd.Timestamp(newest.started_at),
+                newest.seconds,
+                newest.result,
+                newest.error,
+            )
+            if newest is not None
+            else None
+        )
+        stale = needs_check(newest, data_stamp(session), now)
+        going = job_lock_held(session, QUALITY_JOB, now=now.to_pydatetime())
+    refreshed = bool(_clicks) and ctx.triggered_id == QualityIds.REFRESH
+    if not going and (stale or refreshed):
+        going = start_quality_check(app_database_url() or "", now=now, zone=zone).started or going
+    body: Any = no_update
+    if check is not None and check.id != shown:
+        body = (
+            page(model_from_json(check.result))
+            if check.result is not None
+            else dbc.Alert(
+                [icon("bi-exclamation-triangle-fill", "me-2"),
+                 f"The data could not be checked: {check.error}" if permissions.is_admin()
+                 else "The data could not be checked; an admin can read why in the server log."],
+                color="danger",
+            )
+        )  # fmt: skip
+    elif check is None and shown is None:
+        body = None
+    return {
+        "status": status_line(check, going=going, zone=zone, now=now),
+        "body": body,
+        "poll_off": not going,
+        "shown": check.id if check is not None else None,
+    }

@@ -25,11 +25,22 @@ by name, and how many there are in all):
 
 Everything is computed from ``data.repositories.data_quality`` frames: pure
 pandas here, no Dash or Flask.
+
+At 100,000 clients reading the events takes seconds (``benchmarks/README.md``),
+so the page does not read them while it opens: ``run_quality_check`` works the
+model out in the background (``dashboard.services.jobs.start_quality_check``)
+and stores it as JSON in ``quality_checks``, and the page draws the newest
+check. A check is done again when the data changed since (``needs_check``: a
+new import, scoring run or client edit, or another number of clients), when
+it is older than ``FRESH_FOR``, on a new day, or on "Refresh".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.figures._base import percent, plural
 from dashboard.formatting import age_text, date_text, first_line, local_time_text
-from data.models import RunStatus
+from data.models import QualityCheck, RunStatus
 from data.repositories.clients import NAME
 from data.repositories.data_quality import (
     EARLY,
@@ -54,11 +65,15 @@ from data.repositories.data_quality import (
     scores_of_day,
 )
 from data.repositories.events import EVENT_KINDS
+from data.repositories.quality_checks import data_stamp, save_check
 from scoring.columns import CLIENT_ID, COVERAGE, CREATED_AT, OVERALL, STATUS
 from scoring.enums import ClientStatus
 from scoring.health import round_half_up
 from scoring.rules import ONBOARDING_DAYS
 
+log = logging.getLogger(__name__)
+
+FRESH_FOR = pd.Timedelta(minutes=15)
 SHOWN = 20  # clients listed per list; the count says how many there are in all
 LOWEST_SHOWN = 8
 STALE_DAYS = 90
@@ -367,3 +382,72 @@ def read_quality_model(session: Session, *, zone: ZoneInfo, now: pd.Timestamp) -
     return quality_model(
         facts, scores_of_day(session, day), runs_of_day(session, day), zone=zone, now=now
     )
+
+
+def model_json(model: QualityModel) -> str:
+    """The model as JSON, as a check stores it."""
+    return json.dumps(dataclasses.asdict(model), default=str)
+
+
+def _list_from(data: dict[str, Any]) -> ClientList:
+    return ClientList(
+        data["title"], data["total"], tuple(ClientItem(**item) for item in data["items"])
+    )
+
+
+def model_from_json(text: str) -> QualityModel:
+    """The model a check stored (``model_json``)."""
+    data = json.loads(text)
+    return QualityModel(
+        day=dt.date.fromisoformat(data["day"]),
+        active=data["active"],
+        scored=data["scored"],
+        unscored=tuple(_list_from(group) for group in data["unscored"]),
+        stale=tuple(
+            StaleKind(item["kind"], item["share"], _list_from(item["clients"]))
+            for item in data["stale"]
+        ),
+        bands=tuple(CoverageBand(**band) for band in data["bands"]),
+        median_coverage=data["median_coverage"],
+        lowest=_list_from(data["lowest"]),
+        odd_dates=_list_from(data["odd_dates"]),
+        newest=tuple(NewestEvent(**item) for item in data["newest"]),
+    )
+
+
+def needs_check(check: QualityCheck | None, stamp: str, now: pd.Timestamp) -> bool:
+    """Whether the newest check no longer tells the truth: none yet, other data, too old, another day."""
+    if check is None:
+        return True
+    started = pd.Timestamp(check.started_at)
+    started = started.tz_localize("UTC") if started.tzinfo is None else started.tz_convert("UTC")
+    return (
+        check.stamp != stamp
+        or now - started > FRESH_FOR
+        or started.date() != now.tz_convert("UTC").date()
+    )
+
+
+def run_quality_check(sessions: Callable[[], Session], *, zone: ZoneInfo) -> QualityCheck:
+    """Work the model out from the book as it is now and store it (or why it could not be)."""
+    started = pd.Timestamp.now(tz="UTC")
+    result = error = None
+    with sessions() as session:
+        stamp = data_stamp(session)
+        try:
+            result = model_json(read_quality_model(session, zone=zone, now=started))
+        except Exception as exc:  # noqa: BLE001 - stored for the page, which says the check failed
+            log.exception("data quality check failed")
+            error = first_line(exc, 500)
+        session.rollback()
+    with sessions() as session, session.begin():
+        check = save_check(
+            session,
+            started_at=started.to_pydatetime(),
+            finished_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+            stamp=stamp,
+            result=result,
+            error=error,
+        )
+        session.expunge(check)
+    return check

@@ -1,4 +1,4 @@
-"""Work a person starts in the background: a recalculation ("Recalculate now", the API's) and a schedule's "Run now".
+"""Work started in the background: a recalculation ("Recalculate now", the API's), a schedule's "Run now", a data quality check.
 
 The request that starts the work returns at once (the API's with 202); the work runs in a daemon
 thread of the process and records its outcome in the database (a row of
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 RECALCULATE_JOB = "manual-scoring"
 REPORT_RUN_LEASE = dt.timedelta(minutes=10)
+QUALITY_JOB = "data-quality-check"
+QUALITY_LEASE = dt.timedelta(minutes=10)
 
 
 def report_run_job(schedule_id: int) -> str:
@@ -174,3 +176,37 @@ def _release(sessions, name: str, holder: str) -> None:
             release_job_lock(session, name, holder=holder)
     except Exception:  # noqa: BLE001 - the lease ends by itself
         log.exception("job lock %s could not be released", name)
+
+
+def start_quality_check(url: str, *, now: pd.Timestamp, zone: ZoneInfo) -> Started:
+    """Check the data quality in a thread (``dashboard.services.data_quality.run_quality_check``).
+
+    One check at a time across workers: a second start while one is going is
+    refused (the page waits for the one going).
+    """
+    sessions = session_factory(url)
+    holder = f"{default_holder()}:quality"
+    with sessions() as session, session.begin():
+        locked = acquire_job_lock(
+            session, QUALITY_JOB, until=(now + pd.Timedelta(QUALITY_LEASE)).to_pydatetime(),
+            holder=holder, now=now.to_pydatetime(),
+        )  # fmt: skip
+    if not locked:
+        return Started(False, "The data is being checked already.")
+    thread = threading.Thread(
+        target=_check_quality, args=(url, zone, holder), name="csd-quality-check", daemon=True
+    )
+    thread.start()
+    return Started(True, "Checking the data…")
+
+
+def _check_quality(url: str, zone: ZoneInfo, holder: str) -> None:
+    from dashboard.services.data_quality import run_quality_check
+
+    sessions = session_factory(url)
+    try:
+        run_quality_check(sessions, zone=zone)
+    except Exception:  # noqa: BLE001 - a background thread has only the log to report to
+        log.exception("the data quality check could not be stored")
+    finally:
+        _release(sessions, QUALITY_JOB, holder)

@@ -65,6 +65,12 @@ def acquire_job_lock(
     return result.rowcount == 1
 
 
+def job_lock_held(session: Session, name: str, *, now: dt.datetime | None = None) -> bool:
+    """Whether somebody holds the lock of job ``name`` now (read only)."""
+    until = session.scalar(select(JobLock.locked_until).where(JobLock.name == name))
+    return until is not None and until > (now or utcnow())
+
+
 def take_turn(session: Session, name: str) -> bool:
     """Hold ``name`` until the current transaction ends; False when another transaction holds it.
 

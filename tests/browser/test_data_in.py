@@ -219,6 +219,18 @@ def test_dq001_data_quality_says_who_is_not_scored_and_why_and_opens_the_client(
     assert "Amelia Hart · 1 login dated after now" in dash_duo.find_element("#dq-odd-dates").text
     assert dash_duo.find_element("#dq-odd").text == "1 client"
 
+    assert "worked out in" in dash_duo.find_element("#dq-checked").text
+
+    with session_scope(book.url) as session:  # one more: the page works its figures out again
+        session.add(Client(id="c-later", name="Later & Still", status=ClientStatus.ACTIVE,
+                           created_at=now - dt.timedelta(days=1)))  # fmt: skip
+    click(dash_duo, dash_duo.find_element("#dq-refresh"))
+    dash_duo.wait_for_text_to_equal("#dq-scored", f"{scored} of {active + 1}")
+    assert (
+        "Later & Still · Day 2 of 14, nothing recorded yet"
+        in dash_duo.find_element("#dq-unscored").text
+    )
+
     buttons = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#dq-unscored button")
     click(dash_duo, next(button for button in buttons if button.text == "Fresh & Newly"))
     wait_for_query(dash_duo, {"view": "quality", "client": "c-fresh"})

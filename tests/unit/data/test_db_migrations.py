@@ -29,6 +29,7 @@ TABLES = {
     "sync_runs",
     "data_imports",
     "client_changes",
+    "quality_checks",
     "users",
     "clients",
     "logins",

@@ -11,13 +11,21 @@ import pytest
 from dashboard.admin import callbacks as views
 from dashboard.admin import data_quality as page
 from dashboard.admin.frame import View, views_for_current_role
+from dashboard.services import data_quality as quality
 from dashboard.services.data_quality import (
     ClientItem,
     coverage_bands,
     events_text,
+    model_from_json,
+    needs_check,
     read_quality_model,
+    run_quality_check,
 )
+from dashboard.services.jobs import QUALITY_JOB, Started, start_quality_check
+from data.db import session_factory
 from data.repositories.data_quality import client_event_facts
+from data.repositories.locks import acquire_job_lock, job_lock_held
+from data.repositories.quality_checks import data_stamp, latest_check
 from data.repositories.runs import fail_run, finish_run, start_run
 from scoring.enums import ClientStatus, Role
 from tests.unit.dashboard.test_audit_log import sign_in
@@ -184,18 +192,67 @@ def test_events_are_named_as_a_sentence_counts_them():
     assert events_text("feedback", 2) == "2 feedback responses"
 
 
+def test_a_check_stores_the_model_the_page_draws_and_is_done_again_when_the_data_changes(
+    book, session, migrated_url, make_client
+):
+    sessions = session_factory(migrated_url)
+    session.commit()
+    check = run_quality_check(sessions, zone=LONDON)
+
+    assert check.error is None
+    assert latest_check(session).id == check.id
+    stored = model_from_json(latest_check(session).result)
+    assert stored == read_quality_model(session, zone=LONDON, now=pd.Timestamp(check.started_at))
+    assert (stored.active, stored.scored) == (6, 0)  # checked now: nobody is scored for today
+
+    started = pd.Timestamp(check.started_at)
+    assert not needs_check(check, data_stamp(session), started + pd.Timedelta(minutes=14))
+    assert needs_check(check, data_stamp(session), started + pd.Timedelta(minutes=16))
+    assert needs_check(None, data_stamp(session), started)
+    make_client("c-another", name="Hal & Ivy")  # one more client: other data
+    assert needs_check(check, data_stamp(session), started)
+
+
+def test_a_check_that_fails_says_why_and_only_one_check_runs_at_a_time(
+    book, session, migrated_url, monkeypatch
+):
+    sessions = session_factory(migrated_url)
+    session.commit()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the events could not be read")
+
+    monkeypatch.setattr(quality, "read_quality_model", broken)
+    failed = run_quality_check(sessions, zone=LONDON)
+    assert (failed.result, failed.error) == (None, "the events could not be read")
+
+    now = pd.Timestamp.now(tz="UTC")
+    with sessions() as other, other.begin():
+        assert acquire_job_lock(
+            other, QUALITY_JOB, until=(now + pd.Timedelta(minutes=5)).to_pydatetime()
+        )
+    with sessions() as other:
+        assert job_lock_held(other, QUALITY_JOB)
+    assert start_quality_check(migrated_url, now=now, zone=LONDON) == Started(
+        False, "The data is being checked already."
+    )
+
+
 def test_admins_and_managers_check_the_data_quality_and_viewers_read_why_not(
-    client, session, make_user
+    client, session, make_user, migrated_url
 ):
     make_user("mo@example.com", name="Mo Manager", role=Role.MANAGER)
     make_user("vic@example.com", name="Vic Viewer", role=Role.VIEWER)
     session.commit()
+    run_quality_check(session_factory(migrated_url), zone=LONDON)  # fresh: the page starts none
 
     sign_in(client, "mo@example.com")
     with client:
         client.get("/_dash-layout")
         assert View.QUALITY in views_for_current_role()
-        assert "Scored today" in str(page.render(0))
+        drawn = page.render(0, None, None)
+        assert "Scored today" in str(drawn["body"])
+        assert drawn["poll_off"] is True
 
     viewer = client.application.test_client()
     sign_in(viewer, "vic@example.com")
@@ -205,4 +262,6 @@ def test_admins_and_managers_check_the_data_quality_and_viewers_read_why_not(
         assert "Only admins and managers can check the data quality." in str(
             views.show_view("?view=quality", None)
         )
-        assert "Only admins and managers can check the data quality." in str(page.render(0))
+        assert "Only admins and managers can check the data quality." in str(
+            page.render(0, None, None)["body"]
+        )
