@@ -14,7 +14,6 @@ callback checks the role again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -31,6 +30,7 @@ from dashboard.formatting import date_text, local_time_text, seconds_text
 from dashboard.ids import QualityIds, open_client_id
 from dashboard.registry import Callbacks
 from dashboard.services.data_quality import (
+    FRESH_FOR,
     STALE_DAYS,
     ClientList,
     QualityModel,
@@ -39,6 +39,7 @@ from dashboard.services.data_quality import (
 )
 from dashboard.services.jobs import QUALITY_JOB, start_quality_check
 from dashboard.sessions import app_database_url, read_session
+from data.models import QualityCheck
 from data.repositories.locks import job_lock_held
 from data.repositories.quality_checks import data_stamp, latest_check
 
@@ -306,7 +307,9 @@ def page(model: QualityModel) -> html.Div:
     )  # fmt: skip
 
 
-def status_line(check: CheckFacts | None, *, going: bool, zone: Any, now: pd.Timestamp) -> html.Div:
+def status_line(
+    check: QualityCheck | None, *, going: bool, zone: Any, now: pd.Timestamp
+) -> html.Div:
     """When the page's figures were worked out, or that they are being worked out now."""
     parts: list[Any] = []
     if going:
@@ -317,23 +320,12 @@ def status_line(check: CheckFacts | None, *, going: bool, zone: Any, now: pd.Tim
             html.Span(
                 f"Figures of {local_time_text(check.started_at, zone, now=now)} "
                 f"(worked out in {seconds_text(check.seconds)}). They are worked out again when "
-                "data comes in or the scores are recalculated, and every 15 minutes; "
-                "Refresh does it now.",
+                f"data comes in or the scores are recalculated, and every "
+                f"{int(FRESH_FOR.total_seconds() // 60)} minutes; Refresh does it now.",
                 className="text-muted",
             )
         )
     return html.Div(parts, className="d-flex align-items-center small", id="dq-checked")
-
-
-@dataclass(frozen=True)
-class CheckFacts:
-    """What the page needs of the newest check, read inside the session."""
-
-    id: int
-    started_at: pd.Timestamp
-    seconds: float
-    result: str | None
-    error: str | None
 
 
 CALLBACKS = Callbacks()
@@ -381,19 +373,10 @@ def render(_clicks: int | None, _ticks: int | None, shown: int | None) -> dict[s
         return _locked()
     now, zone = utc_now(), display_zone()
     with read_session() as session:
-        newest = latest_check(session)
-        check = (
-            CheckFacts(
-                newest.id,
-                pd.Timestamp(newest.started_at),
-                newest.seconds,
-                newest.result,
-                newest.error,
-            )
-            if newest is not None
-            else None
-        )
-        stale = needs_check(newest, data_stamp(session), now)
+        check = latest_check(session)
+        if check is not None:
+            session.expunge(check)  # kept as read: the session's rollback leaves it alone
+        stale = needs_check(check, data_stamp(session), now)
         going = job_lock_held(session, QUALITY_JOB, now=now.to_pydatetime())
     refreshed = bool(_clicks) and ctx.triggered_id == QualityIds.REFRESH
     if not going and (stale or refreshed):

@@ -61,11 +61,11 @@ from data.repositories.data_quality import (
     RECENT,
     client_event_facts,
     fact_column,
-    runs_of_day,
-    scores_of_day,
 )
 from data.repositories.events import EVENT_KINDS
 from data.repositories.quality_checks import data_stamp, save_check
+from data.repositories.runs import runs_frame
+from data.repositories.scores import score_history
 from scoring.columns import CLIENT_ID, COVERAGE, CREATED_AT, OVERALL, STATUS
 from scoring.enums import ClientStatus
 from scoring.health import round_half_up
@@ -178,22 +178,27 @@ def _sorted(
     ).drop(columns="_name")
 
 
-def _run_reason(runs: pd.DataFrame, zone: ZoneInfo, now: pd.Timestamp) -> str | None:
-    """Why nobody is scored today when no run has scored the whole book today; None when one has."""
+def _todays_run(
+    runs: pd.DataFrame, zone: ZoneInfo, now: pd.Timestamp
+) -> tuple[pd.Timestamp | None, str | None]:
+    """When today's latest run of the whole book that succeeded started; else why nobody is scored."""
     full = runs[runs["all_clients"].astype(bool)]
-    if (full["status"] == RunStatus.SUCCEEDED.value).any():
-        return None
+    succeeded = full[full["status"] == RunStatus.SUCCEEDED.value]
+    if not succeeded.empty:
+        return succeeded["started_at"].iloc[0], None
     if full.empty:
-        return (
+        return None, (
             "No scoring run for today yet: the daily run, csd score or Recalculate now on "
             "System status scores them."
         )
     latest = full.iloc[0]
     started = local_time_text(latest["started_at"], zone, now=now)
     if latest["status"] == RunStatus.RUNNING.value:
-        return f"Today's scoring run is going (started {started})."
+        return None, f"Today's scoring run is going (started {started})."
     error = first_line(latest["error"], 160) if isinstance(latest["error"], str) else ""
-    return f"Today's scoring run of {started} {latest['status']}" + (f": {error}" if error else ".")
+    return None, f"Today's scoring run of {started} {latest['status']}" + (
+        f": {error}" if error else "."
+    )
 
 
 def _unscored(
@@ -233,18 +238,14 @@ def _unscored(
         left = left & ~which
 
     take("Created with a date after today", missing["_age"] < 0, created_text)
-    run_reason = _run_reason(runs, zone, now)
+    run_started, run_reason = _todays_run(runs, zone, now)
     if run_reason is not None:
         take(run_reason, left, created_text)
     else:
-        full = runs[
-            runs["all_clients"].astype(bool) & (runs["status"] == RunStatus.SUCCEEDED.value)
-        ]
-        started = full["started_at"].iloc[0]
         take(
-            f"Added after today's run of {local_time_text(started, zone, now=now)}: the next run "
-            "or Recalculate this client scores them.",
-            created > started,
+            f"Added after today's run of {local_time_text(run_started, zone, now=now)}: the next "
+            "run or Recalculate this client scores them.",
+            created > run_started,
             created_text,
         )
     take(
@@ -355,7 +356,7 @@ def quality_model(
     zone: ZoneInfo,
     now: pd.Timestamp,
 ) -> QualityModel:
-    """The page's model from ``client_event_facts``, today's ``scores_of_day`` and ``runs_of_day``."""
+    """The page's model from ``client_event_facts``, today's scores and today's runs (newest first)."""
     day = now.tz_convert("UTC").date()
     active = facts[facts[STATUS].astype(str) == ClientStatus.ACTIVE.value]
     scored_ids = pd.Index(scores[CLIENT_ID])
@@ -380,7 +381,11 @@ def read_quality_model(session: Session, *, zone: ZoneInfo, now: pd.Timestamp) -
     at = now.to_pydatetime()
     facts = client_event_facts(session, now=at, since=at - dt.timedelta(days=STALE_DAYS))
     return quality_model(
-        facts, scores_of_day(session, day), runs_of_day(session, day), zone=zone, now=now
+        facts,
+        score_history(session, start=day, end=day, columns=[OVERALL, COVERAGE]),
+        runs_frame(session, limit=None, as_of=day),
+        zone=zone,
+        now=now,
     )
 
 
@@ -419,8 +424,7 @@ def needs_check(check: QualityCheck | None, stamp: str, now: pd.Timestamp) -> bo
     """Whether the newest check no longer tells the truth: none yet, other data, too old, another day."""
     if check is None:
         return True
-    started = pd.Timestamp(check.started_at)
-    started = started.tz_localize("UTC") if started.tzinfo is None else started.tz_convert("UTC")
+    started = pd.Timestamp(check.started_at)  # stored times come back in UTC
     return (
         check.stamp != stamp
         or now - started > FRESH_FOR

@@ -1,8 +1,8 @@
-"""What the data quality page reads: each client's events per kind, the day's scores and runs.
+"""What the data quality check reads of the events: each client's facts per kind.
 
-Every figure is worked out by the database, one row per client, through the
-indexes on ``(client_id, <time>)`` the event tables already have: no event row
-travels to Python. Each kind of event is dated by one column (``EVENT_TIME``):
+Every figure is worked out by the database, one row per client (how, on each
+backend, is in ``client_event_facts``): no event row travels to Python. Each
+kind of event is dated by one column (``EVENT_TIME``):
 the time of a login, an interaction or a piece of feedback, the opening of a
 ticket and the completion of a task (a task's due date is a plan and may
 rightly lie ahead, so it is not a date the event happened).
@@ -16,11 +16,11 @@ import pandas as pd
 from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from data.models import Client, HealthScore, ScoringRun
+from data.models import Client
 from data.repositories._frames import read_frame
 from data.repositories.clients import NAME
 from data.repositories.events import EVENT_KINDS, EVENT_MODELS
-from scoring.columns import CLIENT_ID, COVERAGE, CREATED_AT, OVERALL, STATUS
+from scoring.columns import CLIENT_ID, CREATED_AT, STATUS
 
 # The column that dates each kind of event.
 EVENT_TIME: dict[str, str] = {
@@ -121,27 +121,3 @@ def _grouped_facts(
         .group_by(table.c.client_id)
     )  # fmt: skip
     return read_frame(session, stmt)
-
-
-def scores_of_day(session: Session, day: dt.date) -> pd.DataFrame:
-    """client_id, overall and coverage of every client scored on ``day``."""
-    scores = HealthScore.__table__
-    return read_frame(
-        session,
-        select(
-            scores.c.client_id.label(CLIENT_ID),
-            scores.c.overall.label(OVERALL),
-            scores.c.coverage.label(COVERAGE),
-        ).where(scores.c.day == day),
-    )
-
-
-def runs_of_day(session: Session, day: dt.date) -> pd.DataFrame:
-    """The scoring runs for ``day`` (every column), newest first."""
-    runs = ScoringRun.__table__
-    return read_frame(
-        session,
-        select(*runs.c)
-        .where(runs.c.as_of == day)
-        .order_by(runs.c.started_at.desc(), runs.c.id.desc()),
-    )

@@ -132,10 +132,14 @@ def going_run(session: Session) -> ScoringRun | None:
     return latest if latest is not None and latest.status == RunStatus.RUNNING else None
 
 
-def runs_frame(session: Session, *, limit: int = 20) -> pd.DataFrame:
-    """The latest ``limit`` runs, newest first, every column."""
+def runs_frame(
+    session: Session, *, limit: int | None = 20, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """The latest ``limit`` runs (all with None), of the day ``as_of`` if given, newest first, every column."""
     table = ScoringRun.__table__
     stmt = select(*table.c).order_by(table.c.started_at.desc(), table.c.id.desc()).limit(limit)
+    if as_of is not None:
+        stmt = stmt.where(table.c.as_of == as_of)
     return read_frame(session, stmt)
 
 
