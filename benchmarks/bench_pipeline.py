@@ -556,6 +556,7 @@ class ViewCase:
     view: str
     case: str
     run: Callable[[], Any]  # returns the view's data: a view model, a dict, or response bytes
+    background: bool = False  # work a view starts in the background, not a view: no bar
 
 
 def _jsonable(value: Any) -> Any:
@@ -704,6 +705,7 @@ def view_cases(url: str) -> tuple[list[ViewCase], dict]:
             "Data quality",
             "check (in the background)",
             in_session(lambda s: read_quality_model(s, zone=zone, now=now)),
+            background=True,
         ),
         ViewCase("Data quality", "page (the newest check)", in_session(quality_page)),
     ]
@@ -759,6 +761,7 @@ def time_case(case: ViewCase, reps: int, budget: float) -> dict:
     return {
         "view": case.view,
         "case": case.case,
+        "background": case.background,
         "reps": len(timings),
         "p50_ms": float(np.percentile(timings, 50)) * 1000,
         "p95_ms": float(np.percentile(timings, 95)) * 1000,
@@ -900,8 +903,9 @@ def print_views(results: list[dict]) -> None:
                 failures.append(f"{name}: {r['error']}")
                 continue
             ok = r["p95_ms"] <= VIEW_P95_SECONDS * 1000 and r["bytes"] <= VIEW_BYTES
+            verdict = "–" if r.get("background") else _verdict(ok)
             rows.append([name, f"{r['reps']}", f"{r['p50_ms']:,.0f}", f"{r['p95_ms']:,.0f}",
-                         f"{r['bytes'] / 1000:,.1f}", _verdict(ok)])  # fmt: skip
+                         f"{r['bytes'] / 1000:,.1f}", verdict])  # fmt: skip
         print_table(
             title,
             [("view", 56), ("reps", 5), ("p50 ms", 9), ("p95 ms", 9), ("KB", 9), ("bar", 7)],
@@ -913,7 +917,8 @@ def print_views(results: list[dict]) -> None:
     if results:
         print(
             f"Bar: each view's data p95 at most {VIEW_P95_SECONDS * 1000:.0f} ms"
-            f" and at most {VIEW_BYTES // 1000} KB (KB = 1,000 bytes)."
+            f" and at most {VIEW_BYTES // 1000} KB (KB = 1,000 bytes); "
+            "– : work a view starts in the background, timed for the record, no bar."
         )
 
 
