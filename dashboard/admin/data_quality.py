@@ -55,6 +55,11 @@ KIND_LABELS = {
 }
 
 
+def share_text(share: float) -> str:
+    """A share of the active clients: ``39%``, or ``under 1%`` for a few (never a bare ``0%``)."""
+    return "under 1%" if 0 < share < 0.005 else percent(share)
+
+
 def layout() -> html.Div:
     """The view's frame; ``render`` fills it in."""
     refresh = refresh_button(QualityIds.REFRESH)
@@ -199,7 +204,7 @@ def stale_card(model: QualityModel) -> dbc.Card:
                         [
                             html.Span(label, className="fw-semibold"),
                             html.Span(
-                                f" · {stale.clients.total:,} clients ({percent(stale.share)} of active)",
+                                f" · {plural(stale.clients.total, 'client')} ({share_text(stale.share)} of active)",
                                 className="text-muted",
                             ),
                         ],

@@ -265,3 +265,9 @@ def test_admins_and_managers_check_the_data_quality_and_viewers_read_why_not(
         assert "Only admins and managers can check the data quality." in str(
             page.render(0, None, None)["body"]
         )
+
+
+def test_a_few_clients_are_never_shown_as_none_of_the_active():
+    assert page.share_text(2 / 424) == "under 1%"
+    assert page.share_text(5 / 424) == "1%"
+    assert page.share_text(0.39) == "39%"
